@@ -1,0 +1,431 @@
+//! Writing a kismetdb log at db_version 9.
+//!
+//! # Durability
+//!
+//! Rows are inserted inside a transaction that is committed when it holds
+//! [`CommitPolicy::max_rows`] rows or has been open for [`CommitPolicy::max_interval`],
+//! whichever comes first. Kill the process at any moment and the file holds every committed
+//! row; at most the rows of the open transaction are lost.
+//!
+//! The journal is a rollback journal in `PERSIST` mode while logging, as Kismet does, and
+//! `DELETE` mode after a clean close, which removes the `-journal` file and leaves one
+//! self-contained database in the legacy (non-WAL) file format that any SQLite 3 reader opens.
+//! See `docs/kismetdb.md` for why not WAL.
+//!
+//! # Time
+//!
+//! The writer checks the interval on every insert. A caller that may go quiet (a live source
+//! with no traffic) calls [`Writer::tick`] periodically so that the last rows are committed on
+//! time even when no new row arrives.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql};
+
+use crate::error::{Error, Result};
+use crate::records::{
+    AlertRow, DataRow, DatasourceRow, DeviceRow, MessageRow, PacketRow, SnapshotRow,
+};
+use crate::schema::{insert, CREATE_KISMET, CREATE_TABLES, DB_MODULE, WRITE_VERSION};
+use crate::types::{DeviceKey, MacAddr, Uuid};
+
+/// When the writer commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitPolicy {
+    /// Longest time a row may wait in an open transaction (checked on each insert and on
+    /// [`Writer::tick`]).
+    pub max_interval: Duration,
+    /// Most rows in one transaction. Bounds the journal and the work lost by a crash.
+    pub max_rows: usize,
+}
+
+impl Default for CommitPolicy {
+    /// One second or 100 000 rows. Kismet commits every 10 s; a shorter window loses less on a
+    /// crash and costs little, since each commit is one journal sync.
+    fn default() -> Self {
+        CommitPolicy {
+            max_interval: Duration::from_secs(1),
+            max_rows: 100_000,
+        }
+    }
+}
+
+/// How a log is created.
+#[derive(Clone, Debug)]
+pub struct WriterOptions {
+    /// The `KISMET.kismet_version` text: which program wrote the log.
+    pub program_version: String,
+    /// Commit policy.
+    pub commit: CommitPolicy,
+    /// `PRAGMA synchronous` while logging: `true` for FULL (the default: a commit survives a
+    /// power cut), `false` for NORMAL (a commit survives a process kill but not a power cut).
+    pub sync_full: bool,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            program_version: format!("osprey {}", env!("CARGO_PKG_VERSION")),
+            commit: CommitPolicy::default(),
+            sync_full: true,
+        }
+    }
+}
+
+/// Counters of a writer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Rows inserted so far (committed or not).
+    pub rows_inserted: u64,
+    /// Rows durably committed.
+    pub rows_committed: u64,
+    /// Transactions committed.
+    pub commits: u64,
+}
+
+/// A kismetdb log being written.
+///
+/// Create it with [`Writer::create`], insert typed rows, and finish with [`Writer::close`].
+/// Dropping an unclosed writer commits what it holds and closes the log as well, best effort.
+pub struct Writer {
+    conn: Option<Connection>,
+    path: PathBuf,
+    policy: CommitPolicy,
+    txn_started: Option<Instant>,
+    pending: usize,
+    stats: WriterStats,
+}
+
+/// Binds bytes as SQLite TEXT without requiring UTF-8 (Kismet stores raw bytes in TEXT JSON).
+struct TextBytes<'a>(&'a [u8]);
+
+impl ToSql for TextBytes<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.0)))
+    }
+}
+
+/// Binds bytes as a BLOB.
+struct Blob<'a>(&'a [u8]);
+
+impl ToSql for Blob<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self.0)))
+    }
+}
+
+impl Writer {
+    /// Creates a new log at `path`. The file must not exist: like Kismet, a log is always new.
+    pub fn create(path: impl AsRef<Path>, options: WriterOptions) -> Result<Writer> {
+        let path = path.as_ref().to_path_buf();
+        if path.exists() {
+            return Err(Error::Exists { path });
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::sqlite(&path, "creating the log", e))?;
+        let sq = |ctx: &str, e| Error::sqlite(&path, ctx.to_string(), e);
+        conn.set_prepared_statement_cache_capacity(16);
+        // The schema goes in as one transaction: a crash during creation leaves no half schema.
+        // The statements run in Kismet's order, so sqlite_master (names, root pages, SQL text)
+        // is identical to a log Kismet writes.
+        conn.execute_batch("BEGIN")
+            .map_err(|e| sq("creating the schema", e))?;
+        conn.execute(CREATE_KISMET, [])
+            .map_err(|e| sq("creating table KISMET", e))?;
+        conn.execute(
+            insert::KISMET,
+            rusqlite::params![options.program_version, WRITE_VERSION, DB_MODULE],
+        )
+        .map_err(|e| sq("writing the KISMET row", e))?;
+        for ddl in CREATE_TABLES {
+            conn.execute(ddl, [])
+                .map_err(|e| sq("creating the log tables", e))?;
+        }
+        conn.execute_batch("COMMIT")
+            .map_err(|e| sq("creating the schema", e))?;
+        let sync = if options.sync_full { "FULL" } else { "NORMAL" };
+        // journal_mode returns a row, so it is queried rather than executed.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=PERSIST", [], |r| r.get(0))
+            .map_err(|e| sq("setting the journal mode", e))?;
+        if !mode.eq_ignore_ascii_case("persist") {
+            return Err(Error::Schema {
+                path,
+                table: "KISMET",
+                detail: format!("SQLite refused journal_mode=PERSIST (got {mode})"),
+            });
+        }
+        conn.execute_batch(&format!("PRAGMA synchronous={sync}"))
+            .map_err(|e| sq("setting synchronous", e))?;
+        Ok(Writer {
+            conn: Some(conn),
+            path,
+            policy: options.commit,
+            txn_started: None,
+            pending: 0,
+            stats: WriterStats::default(),
+        })
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Counters: rows inserted and committed, commits.
+    pub fn stats(&self) -> WriterStats {
+        self.stats
+    }
+
+    /// The commit policy in force.
+    pub fn policy(&self) -> CommitPolicy {
+        self.policy
+    }
+
+    fn conn(&self) -> Result<&Connection> {
+        self.conn.as_ref().ok_or_else(|| Error::WriterClosed {
+            path: self.path.clone(),
+        })
+    }
+
+    fn begin_if_needed(&mut self) -> Result<()> {
+        if self.txn_started.is_none() {
+            self.conn()?
+                .execute_batch("BEGIN")
+                .map_err(|e| Error::sqlite(&self.path, "starting a transaction", e))?;
+            self.txn_started = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    fn after_insert(&mut self) -> Result<()> {
+        self.pending += 1;
+        self.stats.rows_inserted += 1;
+        if self.pending >= self.policy.max_rows {
+            self.commit()?;
+        } else {
+            self.tick()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction if it has been open for the commit interval or longer.
+    /// Returns true if it committed.
+    pub fn tick(&mut self) -> Result<bool> {
+        match self.txn_started {
+            Some(t) if t.elapsed() >= self.policy.max_interval => {
+                self.commit()?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Commits now. A no-op when nothing is pending.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.txn_started.is_none() {
+            return Ok(());
+        }
+        let r = self.conn()?.execute_batch("COMMIT");
+        if let Err(e) = r {
+            // A failed COMMIT (disk full, I/O error) leaves the transaction open or rolled back;
+            // roll back explicitly so the file stays at the last good commit.
+            if let Ok(c) = self.conn() {
+                let _ = c.execute_batch("ROLLBACK");
+            }
+            self.txn_started = None;
+            self.pending = 0;
+            return Err(Error::sqlite(&self.path, "committing", e));
+        }
+        self.txn_started = None;
+        self.stats.rows_committed += self.pending as u64;
+        self.stats.commits += 1;
+        self.pending = 0;
+        Ok(())
+    }
+
+    fn insert(
+        &mut self,
+        table: &'static str,
+        sql: &'static str,
+        bind: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
+    ) -> Result<()> {
+        self.begin_if_needed()?;
+        let path = &self.path;
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| Error::WriterClosed { path: path.clone() })?;
+        let run = || -> rusqlite::Result<()> {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind(&mut stmt)?;
+            stmt.raw_execute()?;
+            Ok(())
+        };
+        run().map_err(|e| Error::sqlite(path, format!("inserting into {table}"), e))?;
+        self.after_insert()
+    }
+
+    /// Inserts (upserts, by phy and MAC) a device row.
+    pub fn insert_device(&mut self, row: &DeviceRow<'_>) -> Result<()> {
+        self.insert("devices", insert::DEVICE, |s| {
+            let mut kb = [0u8; DeviceKey::MAX_TEXT_LEN];
+            let mut mb = [0u8; MacAddr::MAX_TEXT_LEN];
+            let key = row.devkey.map(|k| k.write_text(&mut kb)).unwrap_or("");
+            s.raw_bind_parameter(1, row.first_time)?;
+            s.raw_bind_parameter(2, row.last_time)?;
+            s.raw_bind_parameter(3, key)?;
+            s.raw_bind_parameter(4, &*row.phyname)?;
+            s.raw_bind_parameter(5, row.devmac.write_text(&mut mb))?;
+            s.raw_bind_parameter(6, row.strongest_signal)?;
+            s.raw_bind_parameter(7, row.min_lat)?;
+            s.raw_bind_parameter(8, row.min_lon)?;
+            s.raw_bind_parameter(9, row.max_lat)?;
+            s.raw_bind_parameter(10, row.max_lon)?;
+            s.raw_bind_parameter(11, row.avg_lat)?;
+            s.raw_bind_parameter(12, row.avg_lon)?;
+            s.raw_bind_parameter(13, row.bytes_data)?;
+            s.raw_bind_parameter(14, &*row.device_type)?;
+            s.raw_bind_parameter(15, Blob(&row.device))
+        })
+    }
+
+    /// Inserts a packet row.
+    pub fn insert_packet(&mut self, row: &PacketRow<'_>) -> Result<()> {
+        self.insert("packets", insert::PACKET, |s| {
+            let mut sb = [0u8; MacAddr::MAX_TEXT_LEN];
+            let mut db = [0u8; MacAddr::MAX_TEXT_LEN];
+            let mut tb = [0u8; MacAddr::MAX_TEXT_LEN];
+            let mut ub = [0u8; Uuid::TEXT_LEN];
+            s.raw_bind_parameter(1, row.ts.sec)?;
+            s.raw_bind_parameter(2, row.ts.usec)?;
+            s.raw_bind_parameter(3, &*row.phyname)?;
+            s.raw_bind_parameter(4, row.sourcemac.write_text(&mut sb))?;
+            s.raw_bind_parameter(5, row.destmac.write_text(&mut db))?;
+            s.raw_bind_parameter(6, row.transmac.write_text(&mut tb))?;
+            s.raw_bind_parameter(7, row.frequency)?;
+            s.raw_bind_parameter(8, &*row.devkey)?;
+            s.raw_bind_parameter(9, row.gps.lat)?;
+            s.raw_bind_parameter(10, row.gps.lon)?;
+            s.raw_bind_parameter(11, row.gps.alt)?;
+            s.raw_bind_parameter(12, row.gps.speed)?;
+            s.raw_bind_parameter(13, row.gps.heading)?;
+            s.raw_bind_parameter(14, row.packet_len)?;
+            s.raw_bind_parameter(15, row.signal)?;
+            s.raw_bind_parameter(16, row.datasource.write_text(&mut ub))?;
+            s.raw_bind_parameter(17, row.dlt)?;
+            s.raw_bind_parameter(18, Blob(&row.packet))?;
+            s.raw_bind_parameter(19, i32::from(row.error))?;
+            s.raw_bind_parameter(20, &*row.tags)?;
+            s.raw_bind_parameter(21, row.datarate)?;
+            // Kismet binds the u32 CRC with sqlite3_bind_int: values >= 2^31 come out negative.
+            s.raw_bind_parameter(22, row.hash as i32)?;
+            s.raw_bind_parameter(23, row.packetid as i64)?;
+            s.raw_bind_parameter(24, row.packet_full_len)
+        })
+    }
+
+    /// Inserts a data row.
+    pub fn insert_data(&mut self, row: &DataRow<'_>) -> Result<()> {
+        self.insert("data", insert::DATA, |s| {
+            let mut mb = [0u8; MacAddr::MAX_TEXT_LEN];
+            let mut ub = [0u8; Uuid::TEXT_LEN];
+            s.raw_bind_parameter(1, row.ts.sec)?;
+            s.raw_bind_parameter(2, row.ts.usec)?;
+            s.raw_bind_parameter(3, &*row.phyname)?;
+            s.raw_bind_parameter(4, row.devmac.write_text(&mut mb))?;
+            s.raw_bind_parameter(5, row.gps.lat)?;
+            s.raw_bind_parameter(6, row.gps.lon)?;
+            s.raw_bind_parameter(7, row.gps.alt)?;
+            s.raw_bind_parameter(8, row.gps.speed)?;
+            s.raw_bind_parameter(9, row.gps.heading)?;
+            s.raw_bind_parameter(10, row.datasource.write_text(&mut ub))?;
+            s.raw_bind_parameter(11, &*row.data_type)?;
+            s.raw_bind_parameter(12, TextBytes(&row.json))
+        })
+    }
+
+    /// Inserts (upserts, by UUID) a datasource row.
+    pub fn insert_datasource(&mut self, row: &DatasourceRow<'_>) -> Result<()> {
+        self.insert("datasources", insert::DATASOURCE, |s| {
+            let mut ub = [0u8; Uuid::TEXT_LEN];
+            s.raw_bind_parameter(1, row.uuid.write_text(&mut ub))?;
+            s.raw_bind_parameter(2, &*row.typestring)?;
+            s.raw_bind_parameter(3, &*row.definition)?;
+            s.raw_bind_parameter(4, &*row.name)?;
+            s.raw_bind_parameter(5, &*row.interface)?;
+            s.raw_bind_parameter(6, Blob(&row.json))
+        })
+    }
+
+    /// Inserts an alert row.
+    pub fn insert_alert(&mut self, row: &AlertRow<'_>) -> Result<()> {
+        self.insert("alerts", insert::ALERT, |s| {
+            let mut mb = [0u8; MacAddr::MAX_TEXT_LEN];
+            s.raw_bind_parameter(1, row.ts.sec)?;
+            s.raw_bind_parameter(2, row.ts.usec)?;
+            s.raw_bind_parameter(3, &*row.phyname)?;
+            s.raw_bind_parameter(4, row.devmac.write_text(&mut mb))?;
+            s.raw_bind_parameter(5, row.lat)?;
+            s.raw_bind_parameter(6, row.lon)?;
+            s.raw_bind_parameter(7, &*row.header)?;
+            s.raw_bind_parameter(8, Blob(&row.json))
+        })
+    }
+
+    /// Inserts a message row.
+    pub fn insert_message(&mut self, row: &MessageRow<'_>) -> Result<()> {
+        self.insert("messages", insert::MESSAGE, |s| {
+            s.raw_bind_parameter(1, row.ts_sec)?;
+            s.raw_bind_parameter(2, row.lat)?;
+            s.raw_bind_parameter(3, row.lon)?;
+            s.raw_bind_parameter(4, &*row.msgtype)?;
+            s.raw_bind_parameter(5, &*row.message)
+        })
+    }
+
+    /// Inserts a snapshot row.
+    pub fn insert_snapshot(&mut self, row: &SnapshotRow<'_>) -> Result<()> {
+        self.insert("snapshots", insert::SNAPSHOT, |s| {
+            s.raw_bind_parameter(1, row.ts.sec)?;
+            s.raw_bind_parameter(2, row.ts.usec)?;
+            s.raw_bind_parameter(3, row.lat)?;
+            s.raw_bind_parameter(4, row.lon)?;
+            s.raw_bind_parameter(5, &*row.snaptype)?;
+            s.raw_bind_parameter(6, TextBytes(&row.json))
+        })
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.commit()?;
+        if let Some(conn) = self.conn.take() {
+            let path = self.path.clone();
+            // DELETE mode removes the -journal file: the log is one self-contained file.
+            let _mode: String = conn
+                .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
+                .map_err(|e| Error::sqlite(&path, "switching to journal_mode=DELETE", e))?;
+            conn.close()
+                .map_err(|(_, e)| Error::sqlite(&path, "closing the log", e))?;
+        }
+        Ok(())
+    }
+
+    /// Commits, removes the journal and closes the file.
+    pub fn close(mut self) -> Result<WriterStats> {
+        self.finish()?;
+        Ok(self.stats)
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}

@@ -1,0 +1,4 @@
+//! `osprey log ...`: tools over kismetdb files.
+
+pub mod info;
+pub mod upgrade;
