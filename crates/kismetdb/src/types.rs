@@ -319,7 +319,7 @@ impl DeviceKey {
     /// Writes the text form into `buf` and returns it, without allocating.
     pub fn write_text<'b>(&self, buf: &'b mut [u8; Self::MAX_TEXT_LEN]) -> &'b str {
         fn hex(v: u64, min_digits: usize, out: &mut [u8], n: &mut usize) {
-            let digits = ((64 - v.leading_zeros() as usize) + 3) / 4;
+            let digits = (64 - v.leading_zeros() as usize).div_ceil(4);
             let digits = digits.max(min_digits).max(1);
             for i in (0..digits).rev() {
                 out[*n] = HEX_UPPER[((v >> (i * 4)) & 0xf) as usize];

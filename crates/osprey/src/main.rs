@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod log;
+mod output;
 mod timefmt;
 
 /// Osprey: a wireless intrusion detection system compatible with Kismet's alerts and
@@ -95,7 +96,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("osprey: {e}");
+            output::note(&format!("osprey: {e}"));
             ExitCode::FAILURE
         }
     }

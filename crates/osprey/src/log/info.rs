@@ -221,12 +221,14 @@ pub fn render_text(info: &Info) -> String {
 pub fn run(file: &Path, json: bool, recover: bool, check: bool) -> Result<(), String> {
     let reader = Reader::open_with(file, OpenOptions { recover }).map_err(|e| e.to_string())?;
     let info = gather(&reader, check).map_err(|e| e.to_string())?;
-    if json {
-        let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
-        println!("{text}");
+    let text = if json {
+        let mut t = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
+        t.push('\n');
+        t
     } else {
-        print!("{}", render_text(&info));
-    }
+        render_text(&info)
+    };
+    crate::output::write_stdout(&text)?;
     if let Some(lines) = &info.integrity {
         if lines.len() != 1 || lines[0] != "ok" {
             return Err(format!("{}: integrity check failed", file.display()));

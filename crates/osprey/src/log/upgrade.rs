@@ -41,7 +41,7 @@ impl Progress {
         let st = w.stats();
         if self.enabled && st.commits != self.last_commits {
             self.last_commits = st.commits;
-            eprintln!("committed {} rows", st.rows_committed);
+            crate::output::note(&format!("committed {} rows", st.rows_committed));
         }
     }
 }
@@ -78,15 +78,15 @@ pub fn run(args: &Args) -> Result<(), String> {
             std::fs::rename(&partial, &args.output)
                 .map_err(|e| format!("{}: cannot rename: {e}", partial.display()))?;
             if args.progress {
-                eprintln!("committed {} rows", stats.rows_committed);
+                crate::output::note(&format!("committed {} rows", stats.rows_committed));
             }
-            eprintln!(
+            crate::output::note(&format!(
                 "{}: {} rows copied from db_version {} into db_version {}",
                 args.output.display(),
                 stats.rows_committed,
                 reader.version(),
                 kismetdb::WRITE_VERSION
-            );
+            ));
             Ok(())
         }
         Err(e) => {
