@@ -16,7 +16,7 @@ fn main() -> rusqlite::Result<()> {
     for ddl in kismetdb::schema::CREATE_TABLES {
         c.execute(ddl, [])?;
     }
-    let payload = vec![0u8; 120];
+    let payload = [0u8; 120];
     let t = Instant::now();
     let mut s = c.prepare(
         "INSERT INTO packets (ts_sec, ts_usec, phyname, sourcemac, destmac, transmac, devkey, frequency, lat, lon, alt, speed, heading, packet_len, packet_full_len, signal, datasource, dlt, packet, error, tags, datarate, hash, packetid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
