@@ -1,6 +1,6 @@
 //! `osprey log info`: what a kismetdb holds, at a glance.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use kismetdb::{OpenOptions, Reader, Table};
 use serde::Serialize;
@@ -217,11 +217,35 @@ pub fn render_text(info: &Info) -> String {
     s
 }
 
+/// Show a log's db version, the program that wrote it, its time span and row counts.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The kismetdb file.
+    pub file: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Roll back the unfinished transaction of a log whose writer was killed (this modifies
+    /// the file; without it such a log is refused).
+    #[arg(long)]
+    pub recover: bool,
+    /// Also run SQLite's integrity check over the whole file.
+    #[arg(long)]
+    pub check: bool,
+}
+
 /// Runs `osprey log info`.
-pub fn run(file: &Path, json: bool, recover: bool, check: bool) -> Result<(), String> {
-    let reader = Reader::open_with(file, OpenOptions { recover }).map_err(|e| e.to_string())?;
-    let info = gather(&reader, check).map_err(|e| e.to_string())?;
-    let text = if json {
+pub fn run(args: &Args) -> Result<(), String> {
+    let file = args.file.as_path();
+    let reader = Reader::open_with(
+        file,
+        OpenOptions {
+            recover: args.recover,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let info = gather(&reader, args.check).map_err(|e| e.to_string())?;
+    let text = if args.json {
         let mut t = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
         t.push('\n');
         t

@@ -6,21 +6,30 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kismetdb::{CommitPolicy, OpenOptions, Reader, Writer, WriterOptions};
+use kismetdb::{CommitPolicy, OpenOptions, Query, Reader, TableKind, Writer, WriterOptions};
 
-/// Arguments of `osprey log upgrade`.
+/// Copy a log of any db version (1 to 10) into a new db_version 9 log.
+///
+/// GPS columns of version 4 and older logs are converted from integers × 100 000 to degrees;
+/// columns an old version lacks are written as Kismet's zero values. The output is written to
+/// OUTPUT.partial and renamed to OUTPUT when complete.
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Input log.
+    /// The kismetdb to read.
     pub input: PathBuf,
-    /// Output log.
+    /// The new log to write (must not exist).
     pub output: PathBuf,
-    /// Commit interval.
+    /// Commit at least this often, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
     pub commit_interval_ms: u64,
-    /// Rows per commit, at most.
+    /// Commit at least every this many rows.
+    #[arg(long, default_value_t = 100_000)]
     pub commit_rows: usize,
-    /// Report each commit on stderr.
+    /// Print a line on stderr after each commit.
+    #[arg(long)]
     pub progress: bool,
-    /// Roll back a hot journal in the input.
+    /// Roll back a hot journal left in INPUT by a killed writer (modifies INPUT).
+    #[arg(long)]
     pub recover: bool,
 }
 
@@ -102,53 +111,39 @@ fn copy_all(r: &Reader, w: &mut Writer, p: &mut Progress) -> kismetdb::Result<()
     // Tables missing from a damaged or very old file are skipped, not invented.
     let has = |t: Table| r.columns(t).is_some();
     if has(Table::Devices) {
-        r.devices()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_device(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.devices()?, w, p, Writer::insert_device)?;
     }
     if has(Table::Packets) {
-        r.packets()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_packet(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.packets()?, w, p, Writer::insert_packet)?;
     }
     if has(Table::Data) {
-        r.data()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_data(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.data()?, w, p, Writer::insert_data)?;
     }
     if has(Table::Datasources) {
-        r.datasources()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_datasource(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.datasources()?, w, p, Writer::insert_datasource)?;
     }
     if has(Table::Alerts) {
-        r.alerts()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_alert(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.alerts()?, w, p, Writer::insert_alert)?;
     }
     if has(Table::Messages) {
-        r.messages()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_message(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.messages()?, w, p, Writer::insert_message)?;
     }
     if has(Table::Snapshots) {
-        r.snapshots()?.for_each(|row| -> kismetdb::Result<()> {
-            w.insert_snapshot(&row)?;
-            p.report(w);
-            Ok(())
-        })?;
+        copy(r.snapshots()?, w, p, Writer::insert_snapshot)?;
     }
     Ok(())
+}
+
+/// Streams one table's rows into the writer.
+fn copy<T: TableKind>(
+    mut query: Query<'_, T>,
+    w: &mut Writer,
+    p: &mut Progress,
+    insert: impl for<'a> Fn(&mut Writer, &T::Row<'a>) -> kismetdb::Result<()>,
+) -> kismetdb::Result<()> {
+    query.for_each(|row| -> kismetdb::Result<()> {
+        insert(w, &row)?;
+        p.report(w);
+        Ok(())
+    })
 }
