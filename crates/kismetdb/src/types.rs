@@ -448,11 +448,18 @@ mod tests {
         let mac: MacAddr = "68:B9:D3:13:C4:4D".parse().unwrap();
         let key = DeviceKey::new("IEEE802.11", mac);
         assert_eq!(key.to_string(), "4202770D00000000_4DC413D3B968");
-        let mac: MacAddr = "02:0B:0A:03:02:01".parse().unwrap();
-        assert_eq!(
-            DeviceKey::new("IEEE802.11", mac).to_string(),
-            "4202770D00000000_0102030A0B02"
-        );
+        // The MAC half is not zero-padded: pairs seen in Kismet 2025-09-R1's reference logs.
+        // (The kismetdb spec's example `02:0B:0A:03:02:01` -> `..._0102030A0B02` is wrong on
+        // this point; Kismet writes `..._102030A0B02`.)
+        for (mac, key) in [
+            ("00:11:22:00:00:00", "4202770D00000000_221100"),
+            ("00:11:22:00:00:01", "4202770D00000000_10000221100"),
+            ("00:0D:58:EF:88:09", "4202770D00000000_988EF580D00"),
+            ("02:0B:0A:03:02:01", "4202770D00000000_102030A0B02"),
+        ] {
+            let mac: MacAddr = mac.parse().unwrap();
+            assert_eq!(DeviceKey::new("IEEE802.11", mac).to_string(), key);
+        }
         // Leading zero nibbles of the reversed MAC are dropped.
         let mac: MacAddr = "AA:BB:CC:DD:EE:05".parse().unwrap();
         assert_eq!(
