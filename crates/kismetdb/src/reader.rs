@@ -163,15 +163,13 @@ impl Reader {
 
     /// Runs `PRAGMA integrity_check` and returns its lines (`["ok"]` for a sound file).
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| Error::sqlite(&self.path, "checking integrity", e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| Error::sqlite(&self.path, "checking integrity", e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| Error::sqlite(&self.path, "checking integrity", e))
+        names(
+            &self.conn,
+            &self.path,
+            "PRAGMA integrity_check",
+            None,
+            "checking integrity",
+        )
     }
 
     fn query<T: TableKind>(&self, order: &str) -> Result<Query<'_, T>> {
@@ -328,42 +326,59 @@ fn hex_preview(b: &[u8]) -> String {
 }
 
 fn list_tables(conn: &Connection, path: &Path) -> Result<Vec<String>> {
-    let ctx = "reading the schema";
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
-        .map_err(|e| Error::sqlite(path, ctx, e))?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(|e| Error::sqlite(path, ctx, e))?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| Error::sqlite(path, ctx, e))?;
-    Ok(names)
+    names(
+        conn,
+        path,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid",
+        None,
+        "reading the schema",
+    )
 }
 
 fn table_columns(conn: &Connection, path: &Path, table: &str) -> Result<Vec<String>> {
-    let ctx = format!("reading the columns of {table}");
-    let mut stmt = conn
-        .prepare("SELECT name FROM pragma_table_info(?1)")
-        .map_err(|e| Error::sqlite(path, ctx.clone(), e))?;
-    let cols = stmt
-        .query_map([table], |r| r.get::<_, String>(0))
-        .map_err(|e| Error::sqlite(path, ctx.clone(), e))?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| Error::sqlite(path, ctx, e))?;
+    let cols = names(
+        conn,
+        path,
+        "SELECT name FROM pragma_table_info(?1)",
+        Some(table),
+        &format!("reading the columns of {table}"),
+    )?;
     Ok(cols.into_iter().map(|c| c.to_ascii_lowercase()).collect())
+}
+
+/// The first column of a query as text. Names in a damaged schema may not be UTF-8; they are
+/// read lossily (rusqlite's `column_names` would panic on them).
+fn names(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    param: Option<&str>,
+    ctx: &str,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(sql).map_err(|e| Error::sqlite(path, ctx, e))?;
+    if let Some(p) = param {
+        stmt.raw_bind_parameter(1, p)
+            .map_err(|e| Error::sqlite(path, ctx, e))?;
+    }
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| Error::sqlite(path, ctx, e))? {
+        let v = row.get_ref(0).map_err(|e| Error::sqlite(path, ctx, e))?;
+        out.push(match v {
+            ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+            ValueRef::Integer(n) => n.to_string(),
+            ValueRef::Real(f) => f.to_string(),
+            ValueRef::Null => String::new(),
+        });
+    }
+    Ok(out)
 }
 
 fn read_meta(conn: &Connection, path: &Path) -> Result<KismetMeta> {
     let ctx = "reading the KISMET table";
-    let mut stmt = conn
-        .prepare("SELECT * FROM KISMET LIMIT 1")
-        .map_err(|e| Error::sqlite(path, ctx, e))?;
-    let names: Vec<String> = stmt
-        .column_names()
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let idx = |n: &str| names.iter().position(|c| c == n);
-    let (Some(iv), Some(idv)) = (idx("kismet_version"), idx("db_version")) else {
+    let names = table_columns(conn, path, "KISMET")?;
+    let has = |n: &str| names.iter().any(|c| c == n);
+    if !has("kismet_version") || !has("db_version") {
         return Err(Error::NotKismetdb {
             path: path.to_path_buf(),
             detail: format!(
@@ -371,9 +386,13 @@ fn read_meta(conn: &Connection, path: &Path) -> Result<KismetMeta> {
                 names.join(", ")
             ),
         });
-    };
-    let imod = idx("db_module");
-    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(path, ctx, e))?;
+    }
+    let module = if has("db_module") { "db_module" } else { "''" };
+    let sql = format!("SELECT kismet_version, db_version, {module} FROM KISMET LIMIT 1");
+    let mut stmt = conn
+        .prepare(&sql)
+        .map_err(|e| Error::sqlite(path, ctx, e))?;
+    let mut rows = stmt.raw_query();
     let Some(row) = rows.next().map_err(|e| Error::sqlite(path, ctx, e))? else {
         return Err(Error::NotKismetdb {
             path: path.to_path_buf(),
@@ -388,13 +407,10 @@ fn read_meta(conn: &Connection, path: &Path) -> Result<KismetMeta> {
             ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
         })
     };
-    let kismet_version = text(iv).map_err(|e| Error::sqlite(path, ctx, e))?;
-    let db_module = match imod {
-        Some(i) => text(i).map_err(|e| Error::sqlite(path, ctx, e))?,
-        None => String::new(),
-    };
+    let kismet_version = text(0).map_err(|e| Error::sqlite(path, ctx, e))?;
+    let db_module = text(2).map_err(|e| Error::sqlite(path, ctx, e))?;
     // Kismet reads the version with sscanf("%u"): leading digits of whatever is stored.
-    let raw = row.get_ref(idv).map_err(|e| Error::sqlite(path, ctx, e))?;
+    let raw = row.get_ref(1).map_err(|e| Error::sqlite(path, ctx, e))?;
     let version: Option<i64> = match raw {
         ValueRef::Integer(n) => Some(n),
         ValueRef::Real(f) if f.is_finite() => Some(f as i64),
