@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analyze;
 mod log;
 mod output;
 mod timefmt;
@@ -20,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Read captures (pcap, pcapng, kismetdb) and report what is in them.
+    Analyze(analyze::Args),
     /// Inspect and convert kismetdb log files (Kismet's `.kismet` logs and Osprey's).
     #[command(subcommand)]
     Log(LogCommand),
@@ -36,6 +39,7 @@ enum LogCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
         Command::Log(LogCommand::Info(args)) => log::info::run(&args),
         Command::Log(LogCommand::Upgrade(args)) => log::upgrade::run(&args),
     };

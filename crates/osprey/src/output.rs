@@ -18,3 +18,10 @@ pub fn note(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{line}");
 }
+
+/// Writes progress text to stderr without a newline, ignoring failures.
+pub fn progress(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}

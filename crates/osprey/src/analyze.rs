@@ -1,0 +1,330 @@
+//! `osprey analyze CAPTURE...`: read captures, dissect every frame, and report what is in them.
+//!
+//! For now this reports counts (per link type, per frame type and subtype, errors and
+//! duplicates); device tracking and the kismetdb log come on top of the same loop.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use osprey_capture::{dlt, Flow};
+use osprey_dissect::{Dissector, Link, Packet};
+use osprey_wire::ieee80211::FrameType;
+use serde::Serialize;
+
+/// Read captures and report counts per link type, frame type and subtype, errors and
+/// duplicates.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Capture files: pcap, pcapng, or kismetdb logs (replayed in time order).
+    #[arg(required = true)]
+    pub captures: Vec<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Never draw the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Counts over all inputs.
+#[derive(Serialize, Default, Debug)]
+pub struct Report {
+    /// Per input file: frames read and the error that ended it early, if any.
+    pub files: Vec<FileReport>,
+    /// Frames read.
+    pub packets: u64,
+    /// Captured bytes.
+    pub bytes: u64,
+    /// Frames per link type, by name (`127 IEEE802_11_RADIOTAP`).
+    pub link_types: BTreeMap<String, u64>,
+    /// Frames whose link type is not decoded.
+    pub not_decoded: u64,
+    /// Frames per phy.
+    pub phys: BTreeMap<String, u64>,
+    /// 802.11 frames per type/subtype (`mgmt/beacon`), and BLE PDUs (`btle/adv_ind`).
+    pub frame_types: BTreeMap<String, u64>,
+    /// Error-flagged frames per reason.
+    pub errors: BTreeMap<String, u64>,
+    /// Frames flagged as duplicates.
+    pub duplicates: u64,
+}
+
+/// One input.
+#[derive(Serialize, Debug)]
+pub struct FileReport {
+    /// Path.
+    pub file: String,
+    /// Frames read.
+    pub packets: u64,
+    /// What ended the file early (with the offset), if anything.
+    pub error: Option<String>,
+    /// Frames flagged as errors in this file.
+    pub frame_errors: u64,
+    /// The first few of them: where in the file, and what.
+    pub frame_error_examples: Vec<String>,
+}
+
+/// How many damaged frames are described per file.
+const ERROR_EXAMPLES: usize = 10;
+
+/// Describes a damaged frame: its record's file offset and what is wrong.
+fn describe_error(index: u64, p: &Packet<'_>, file_offset: u64) -> String {
+    let what = match (p.decode_error, p.error) {
+        (Some(e), _) => e.to_string(),
+        (None, Some(e)) => e.name().to_string(),
+        (None, None) => "ok".to_string(),
+    };
+    format!("frame {index} (record at offset {file_offset}): {what}")
+}
+
+/// The name of an 802.11 type/subtype.
+pub fn dot11_kind(t: FrameType, st: u8) -> &'static str {
+    const MGMT: [&str; 16] = [
+        "assoc-req",
+        "assoc-resp",
+        "reassoc-req",
+        "reassoc-resp",
+        "probe-req",
+        "probe-resp",
+        "timing-adv",
+        "reserved-7",
+        "beacon",
+        "atim",
+        "disassoc",
+        "auth",
+        "deauth",
+        "action",
+        "action-noack",
+        "reserved-15",
+    ];
+    const CTRL: [&str; 16] = [
+        "reserved-0",
+        "reserved-1",
+        "trigger",
+        "tack",
+        "bf-report-poll",
+        "ndp-announcement",
+        "ctrl-ext",
+        "ctrl-wrapper",
+        "block-ack-req",
+        "block-ack",
+        "ps-poll",
+        "rts",
+        "cts",
+        "ack",
+        "cf-end",
+        "cf-end-ack",
+    ];
+    const DATA: [&str; 16] = [
+        "data",
+        "data-cf-ack",
+        "data-cf-poll",
+        "data-cf-ack-poll",
+        "null",
+        "cf-ack",
+        "cf-poll",
+        "cf-ack-poll",
+        "qos-data",
+        "qos-data-cf-ack",
+        "qos-data-cf-poll",
+        "qos-data-cf-ack-poll",
+        "qos-null",
+        "reserved-13",
+        "qos-cf-poll",
+        "qos-cf-ack-poll",
+    ];
+    let i = usize::from(st & 0xf);
+    match t {
+        FrameType::Management => MGMT[i],
+        FrameType::Control => CTRL[i],
+        FrameType::Data => DATA[i],
+        FrameType::Extension => match st {
+            0 => "dmg-beacon",
+            1 => "s1g-beacon",
+            _ => "extension-other",
+        },
+    }
+}
+
+fn type_name(t: FrameType) -> &'static str {
+    match t {
+        FrameType::Management => "mgmt",
+        FrameType::Control => "ctrl",
+        FrameType::Data => "data",
+        FrameType::Extension => "ext",
+    }
+}
+
+impl Report {
+    fn add(&mut self, p: &Packet<'_>) {
+        self.packets += 1;
+        self.bytes += p.raw.len() as u64;
+        *self
+            .link_types
+            .entry(format!("{} {}", p.dlt, dlt::name(p.dlt)))
+            .or_default() += 1;
+        *self.phys.entry(p.phy.name().to_string()).or_default() += 1;
+        match &p.link {
+            Link::Dot11(d) => {
+                let key = format!(
+                    "{}/{}",
+                    type_name(d.frame_type()),
+                    dot11_kind(d.frame_type(), d.subtype())
+                );
+                *self.frame_types.entry(key).or_default() += 1;
+            }
+            Link::Btle(b) => {
+                let key = match b.packet() {
+                    Some(pkt) if pkt.is_advertising() => "btle/advertising",
+                    Some(_) => "btle/data",
+                    None => "btle/short",
+                };
+                *self.frame_types.entry(key.to_string()).or_default() += 1;
+            }
+            Link::None => {}
+        }
+        if let Some(e) = p.error {
+            *self.errors.entry(e.name().to_string()).or_default() += 1;
+        }
+        if p.duplicate {
+            self.duplicates += 1;
+        }
+    }
+
+    /// Renders the report as text.
+    pub fn render_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        for f in &self.files {
+            let _ = writeln!(s, "{}: {} packets", f.file, f.packets);
+            if let Some(e) = &f.error {
+                let _ = writeln!(s, "  stopped early: {e}");
+            }
+            if f.frame_errors > 0 {
+                let _ = writeln!(s, "  {} damaged frame(s):", f.frame_errors);
+                for e in &f.frame_error_examples {
+                    let _ = writeln!(s, "    {e}");
+                }
+            }
+        }
+        let _ = writeln!(
+            s,
+            "total: {} packets, {} bytes, {} not decoded, {} duplicates",
+            self.packets, self.bytes, self.not_decoded, self.duplicates
+        );
+        let section = |s: &mut String, title: &str, m: &BTreeMap<String, u64>| {
+            let _ = writeln!(s, "{title}:");
+            if m.is_empty() {
+                let _ = writeln!(s, "  (none)");
+            }
+            for (k, v) in m {
+                let _ = writeln!(s, "  {k:<36} {v:>10}");
+            }
+        };
+        section(&mut s, "link types", &self.link_types);
+        section(&mut s, "phys", &self.phys);
+        section(&mut s, "frame types", &self.frame_types);
+        section(&mut s, "errors", &self.errors);
+        s
+    }
+}
+
+/// Progress on stderr: the share of input bytes read, redrawn at most five times a second,
+/// only when stderr is a terminal and the input is large.
+struct Progress {
+    enabled: bool,
+    total: u64,
+    done_before: u64,
+    last: Instant,
+}
+
+impl Progress {
+    fn update(&mut self, offset_in_file: u64) {
+        if !self.enabled || self.last.elapsed() < Duration::from_millis(200) {
+            return;
+        }
+        self.last = Instant::now();
+        let done = self.done_before + offset_in_file;
+        let pct = (done as f64 * 100.0 / self.total.max(1) as f64).min(100.0);
+        let filled = (pct / 2.5) as usize;
+        crate::output::progress(&format!(
+            "\r[{}{}] {pct:5.1}%",
+            "#".repeat(filled),
+            " ".repeat(40 - filled.min(40))
+        ));
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            crate::output::progress("\r\x1b[2K");
+        }
+    }
+}
+
+/// Runs `osprey analyze`.
+pub fn run(args: &Args) -> Result<(), String> {
+    let total: u64 = args
+        .captures
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let mut progress = Progress {
+        enabled: !args.no_progress && std::io::stderr().is_terminal() && total > 32 << 20,
+        total,
+        done_before: 0,
+        last: Instant::now(),
+    };
+    let mut report = Report::default();
+    let mut dissector = Dissector::new();
+    let mut failures = 0;
+    for path in &args.captures {
+        let before = report.packets;
+        let mut frame_errors = 0u64;
+        let mut examples = Vec::new();
+        let result = osprey_capture::for_each_frame(path, &mut |frame| {
+            let p = dissector.dissect(frame);
+            report.add(&p);
+            if p.error.is_some() {
+                frame_errors += 1;
+                if examples.len() < ERROR_EXAMPLES {
+                    examples.push(describe_error(report.packets - before, &p, frame.offset));
+                }
+            }
+            progress.update(frame.offset);
+            Flow::Continue
+        });
+        progress.done_before += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let error = match result {
+            Ok(_) => None,
+            Err(e) => {
+                if !e.is_partial() {
+                    failures += 1;
+                }
+                Some(e.to_string())
+            }
+        };
+        report.files.push(FileReport {
+            file: path.display().to_string(),
+            packets: report.packets - before,
+            error,
+            frame_errors,
+            frame_error_examples: examples,
+        });
+    }
+    progress.finish();
+    report.not_decoded = dissector.stats().not_decoded;
+    let text = if args.json {
+        let mut t = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        t.push('\n');
+        t
+    } else {
+        report.render_text()
+    };
+    crate::output::write_stdout(&text)?;
+    if failures == args.captures.len() {
+        return Err("no input could be read".into());
+    }
+    Ok(())
+}
