@@ -77,6 +77,49 @@ impl<'a> Dot11<'a> {
             .map(|e| e.data)
     }
 
+    /// The LLC/SNAP payload of an unprotected data frame that carries data, as (EtherType,
+    /// payload). `None` for protected, null and A-MSDU frames.
+    pub fn llc(&self) -> Option<(u16, &'a [u8])> {
+        if self.frame_type() != FrameType::Data || self.fc.protected() {
+            return None;
+        }
+        // Subtypes with bit 2 set (null, CF-Ack, CF-Poll, QoS null, ...) carry no data.
+        if self.subtype() & 0x4 != 0 || self.view().amsdu_present() {
+            return None;
+        }
+        osprey_wire::llc::ethertype_and_payload(self.body())
+    }
+
+    /// The EAPOL frame in an unprotected data frame (EtherType 0x888E).
+    pub fn eapol(&self) -> Option<osprey_wire::eapol::Eapol<&'a [u8]>> {
+        match self.llc()? {
+            (osprey_wire::llc::ethertype::EAPOL, payload) => {
+                osprey_wire::eapol::Eapol::new_checked(payload).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The DHCP message in an unprotected IPv4/UDP data frame (ports 67 and 68).
+    pub fn dhcp(&self) -> Option<osprey_wire::dhcp::Packet<&'a [u8]>> {
+        use osprey_wire::{dhcp, ipv4, udp};
+        let (ethertype, l3) = self.llc()?;
+        if ethertype != osprey_wire::llc::ethertype::IPV4 {
+            return None;
+        }
+        let ip = ipv4::Packet::new_checked(l3).ok()?;
+        if ip.protocol() != ipv4::protocol::UDP || ip.is_fragment() {
+            return None;
+        }
+        let l4 = l3.get(ip.header_len()..usize::from(ip.total_len()))?;
+        let u = udp::Packet::new_checked(l4).ok()?;
+        let ports = [u.src_port(), u.dst_port()];
+        if !ports.contains(&dhcp::SERVER_PORT) && !ports.contains(&dhcp::CLIENT_PORT) {
+            return None;
+        }
+        dhcp::Packet::new_checked(l4.get(8..usize::from(u.len()))?).ok()
+    }
+
     /// Sets source, destination, transmitter and BSSID with the meaning Kismet gives them.
     ///
     /// * Management frames: destination addr1, source addr2, BSSID addr3.
