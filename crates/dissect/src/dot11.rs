@@ -252,12 +252,14 @@ impl<'a> Btle<'a> {
         osprey_wire::btle::LlPacket::new_checked(self.ll).ok()
     }
 
-    /// Sets the source to the advertiser address of advertising PDUs that carry one.
+    /// Sets source and transmitter to the advertiser address of advertising PDUs that carry
+    /// one (Kismet records the advertiser as both).
     pub(crate) fn fill_addresses(&self, p: &mut Packet<'_>) {
         if let Some(pkt) = self.packet() {
             if pkt.is_advertising() {
                 if let Some(a) = pkt.adv_address() {
                     p.source = MacAddr::new(a);
+                    p.transmitter = MacAddr::new(a);
                 }
             }
         }

@@ -13,6 +13,8 @@ use osprey_dissect::{Dissector, Link, Packet};
 use osprey_wire::ieee80211::FrameType;
 use serde::Serialize;
 
+use crate::kismetdb_sink::{Datasource, KismetdbSink};
+
 /// Read captures and report counts per link type, frame type and subtype, errors and
 /// duplicates.
 #[derive(clap::Args, Debug)]
@@ -26,6 +28,12 @@ pub struct Args {
     /// Never draw the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Write a kismetdb log to this file (it must not exist).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Leave the packets table empty (devices, sources and messages are still logged).
+    #[arg(long)]
+    pub no_packets: bool,
 }
 
 /// Counts over all inputs.
@@ -279,13 +287,50 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut report = Report::default();
     let mut dissector = Dissector::new();
     let mut failures = 0;
+    let mut sink = match &args.output {
+        Some(out) => Some(KismetdbSink::create(out, !args.no_packets)?),
+        None => None,
+    };
+    // The log's clock is the capture's: messages are stamped with the time of the packets
+    // around them, so a replay gives the same rows.
+    let mut clock = kismetdb::Timestamp::default();
+    let mut sink_error: Option<String> = None;
     for path in &args.captures {
         let before = report.packets;
         let mut frame_errors = 0u64;
         let mut examples = Vec::new();
+        let typestring = match osprey_capture::sniff_format(path) {
+            Ok(osprey_capture::Format::Kismetdb) => "kismetdb",
+            _ => "pcapfile",
+        };
+        let mut source = Datasource::for_capture(path, typestring);
+        let mut opened = false;
         let result = osprey_capture::for_each_frame(path, &mut |frame| {
             let p = dissector.dissect(frame);
             report.add(&p);
+            clock = p.ts;
+            source.packets += 1;
+            if p.error.is_some() {
+                source.errors += 1;
+            }
+            if let Some(s) = sink.as_mut() {
+                let step = (|| -> Result<(), String> {
+                    if !opened {
+                        opened = true;
+                        s.datasource(&source)?;
+                        s.message(
+                            clock,
+                            "INFO",
+                            &format!("Data source '{}' launched successfully", source.definition),
+                        )?;
+                    }
+                    s.packet(&p, &source)
+                })();
+                if let Err(e) = step {
+                    sink_error = Some(e);
+                    return Flow::Stop;
+                }
+            }
             if p.error.is_some() {
                 frame_errors += 1;
                 if examples.len() < ERROR_EXAMPLES {
@@ -296,6 +341,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             Flow::Continue
         });
         progress.done_before += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if let Some(e) = sink_error.take() {
+            return Err(e);
+        }
         let error = match result {
             Ok(_) => None,
             Err(e) => {
@@ -305,6 +353,23 @@ pub fn run(args: &Args) -> Result<(), String> {
                 Some(e.to_string())
             }
         };
+        if let Some(s) = sink.as_mut() {
+            if !opened {
+                s.datasource(&source)?;
+            }
+            s.datasource(&source)?;
+            match &error {
+                None => s.message(
+                    clock,
+                    "INFO",
+                    &format!(
+                        "Pcapfile '{}' closed: end of pcapfile reached",
+                        path.display()
+                    ),
+                )?,
+                Some(e) => s.message(clock, "ERROR", e)?,
+            }
+        }
         report.files.push(FileReport {
             file: path.display().to_string(),
             packets: report.packets - before,
@@ -314,6 +379,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
     }
     progress.finish();
+    if let Some(s) = sink {
+        s.close()?;
+    }
     report.not_decoded = dissector.stats().not_decoded;
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod analyze;
+mod kismetdb_sink;
 mod log;
 mod output;
 mod timefmt;
