@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Installs the optional tools some tests use: tshark (Wireshark's command line), for the test
-# that compares every dissected 802.11 frame with Wireshark. Debian/Ubuntu, as root or sudo.
+# Installs the tools some tests use: tshark (Wireshark's command line), for the test that
+# compares every dissected 802.11 frame with Wireshark, and Kismet's Python kismetdb reader
+# (PyPI kismetdb 2021.6.1), for the test that reads Osprey's logs with it. Debian/Ubuntu, as
+# root or with sudo.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq tshark >/dev/null
+if ! command -v tshark >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq tshark >/dev/null
+fi
 tshark --version | head -1
+if ! python3 -c "import kismetdb" >/dev/null 2>&1; then
+    python3 -m pip install --quiet "kismetdb==2021.6.1"
+fi
+python3 -c "import kismetdb; print('kismetdb (python)', kismetdb.__version__)"
