@@ -57,6 +57,12 @@ pub struct Report {
     pub errors: BTreeMap<String, u64>,
     /// Frames flagged as duplicates.
     pub duplicates: u64,
+    /// Devices per type.
+    pub devices: BTreeMap<String, u64>,
+    /// The most seen advertised SSIDs: (SSID, crypto, beacons and responses).
+    pub top_ssids: Vec<(String, String, u64)>,
+    /// Packets per second of processing (whole run, wall clock).
+    pub packets_per_sec: f64,
 }
 
 /// One input.
@@ -235,6 +241,15 @@ impl Report {
         section(&mut s, "phys", &self.phys);
         section(&mut s, "frame types", &self.frame_types);
         section(&mut s, "errors", &self.errors);
+        section(&mut s, "devices", &self.devices);
+        let _ = writeln!(s, "top SSIDs:");
+        if self.top_ssids.is_empty() {
+            let _ = writeln!(s, "  (none)");
+        }
+        for (ssid, crypt, n) in &self.top_ssids {
+            let _ = writeln!(s, "  {:<32} {crypt:<14} {n:>8}", format!("{ssid:?}"));
+        }
+        let _ = writeln!(s, "processed {:.0} packets/s", self.packets_per_sec);
         s
     }
 }
@@ -284,8 +299,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         done_before: 0,
         last: Instant::now(),
     };
+    let started = Instant::now();
     let mut report = Report::default();
     let mut dissector = Dissector::new();
+    let mut tracker = osprey_tracker::Tracker::new();
     let mut failures = 0;
     let mut sink = match &args.output {
         Some(out) => Some(KismetdbSink::create(out, !args.no_packets)?),
@@ -308,6 +325,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         let result = osprey_capture::for_each_frame(path, &mut |frame| {
             let p = dissector.dissect(frame);
             report.add(&p);
+            tracker.observe(&p, source.uuid);
             clock = p.ts;
             source.packets += 1;
             if p.error.is_some() {
@@ -379,9 +397,35 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
     }
     progress.finish();
-    if let Some(s) = sink {
+    if let Some(mut s) = sink {
+        for d in tracker.devices() {
+            s.device(d)?;
+        }
         s.close()?;
     }
+    for d in tracker.devices() {
+        *report
+            .devices
+            .entry(d.type_string().to_string())
+            .or_default() += 1;
+    }
+    let mut ssids: Vec<(String, String, u64)> = tracker
+        .devices()
+        .iter()
+        .flat_map(|d| d.advertised.iter())
+        .filter(|a| !a.ssid.is_empty())
+        .map(|a| {
+            (
+                String::from_utf8_lossy(&a.ssid).into_owned(),
+                a.crypt.clone(),
+                a.beacons + a.responses,
+            )
+        })
+        .collect();
+    ssids.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    ssids.truncate(10);
+    report.top_ssids = ssids;
+    report.packets_per_sec = report.packets as f64 / started.elapsed().as_secs_f64().max(1e-9);
     report.not_decoded = dissector.stats().not_decoded;
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

@@ -5,7 +5,9 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use kismetdb::{DatasourceRow, MessageRow, PacketRow, Timestamp, Uuid, Writer, WriterOptions};
+use kismetdb::{
+    DatasourceRow, DeviceRow, MessageRow, PacketRow, Timestamp, Uuid, Writer, WriterOptions,
+};
 use osprey_dissect::{Packet, Phy};
 
 /// The datasource a capture file becomes, named the way Kismet names a pcapfile source.
@@ -129,6 +131,35 @@ impl KismetdbSink {
         }
         self.writer
             .insert_packet(&Self::packet_row(p, source))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Logs (upserts) a device row.
+    pub fn device(&mut self, d: &osprey_tracker::Device) -> Result<(), String> {
+        let manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
+        let json = d.to_kismet_json(manuf);
+        let (min_lat, min_lon, max_lat, max_lon, avg_lat, avg_lon) = match d.location {
+            Some((a, b, c, e, sa, so, n)) if n > 0 => (a, b, c, e, sa / n as f64, so / n as f64),
+            _ => (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        };
+        self.writer
+            .insert_device(&DeviceRow {
+                first_time: d.first_time,
+                last_time: d.last_time,
+                devkey: Some(d.key),
+                phyname: Cow::Borrowed(d.phy.name()),
+                devmac: d.mac,
+                strongest_signal: d.max_signal.unwrap_or(0),
+                min_lat,
+                min_lon,
+                max_lat,
+                max_lon,
+                avg_lat,
+                avg_lon,
+                bytes_data: d.data_bytes as i64,
+                device_type: Cow::Borrowed(d.type_string()),
+                device: Cow::Borrowed(json.as_bytes()),
+            })
             .map_err(|e| e.to_string())
     }
 

@@ -1,0 +1,360 @@
+//! One tracked device and what is known about it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kismetdb::{DeviceKey, MacAddr, Uuid};
+use osprey_dissect::{Dot11, Packet, Phy};
+use osprey_wire::ieee80211::ie;
+
+/// The roles a device has been seen in; the type string is chosen from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Sent beacons (or probe responses) as the BSSID.
+    Beaconing,
+    /// Sent probe responses as the BSSID.
+    Responding,
+    /// Relayed data as the BSSID of to-DS / from-DS traffic.
+    DataAp,
+    /// Sent or received data through an access point, or associated.
+    Client,
+    /// Sent probe requests.
+    Probing,
+    /// Exchanged data with no DS bit set (ad-hoc / IBSS).
+    AdHocData,
+    /// Sent IBSS beacons.
+    AdHocBeacon,
+    /// Part of 4-address (WDS) traffic.
+    Wds,
+    /// A Bluetooth LE advertiser.
+    Btle,
+}
+
+/// An SSID an access point advertises.
+#[derive(Clone, Debug, Default)]
+pub struct AdvertisedSsid {
+    /// The SSID bytes (any bytes).
+    pub ssid: Vec<u8>,
+    /// Crypto summary string (`Open`, `WEP`, `WPA2-PSK`, ...).
+    pub crypt: String,
+    /// Beacons seen for it.
+    pub beacons: u64,
+    /// Probe responses seen for it.
+    pub responses: u64,
+    /// Beacon interval in TUs (from the last beacon).
+    pub beacon_interval: u16,
+    /// Channel from the DS parameter set.
+    pub channel: Option<u8>,
+    /// First and last time (seconds).
+    pub first_time: i64,
+    /// Last time seen.
+    pub last_time: i64,
+    /// 802.11d country code.
+    pub country: Option<[u8; 2]>,
+    /// WPS state (1 unconfigured, 2 configured).
+    pub wps_state: Option<u8>,
+}
+
+/// A tracked device.
+#[derive(Clone, Debug)]
+pub struct Device {
+    /// Phy.
+    pub phy: Phy,
+    /// MAC address.
+    pub mac: MacAddr,
+    /// Kismet's device key.
+    pub key: DeviceKey,
+    /// First time seen (capture time, seconds).
+    pub first_time: i64,
+    /// Last time seen.
+    pub last_time: i64,
+    /// Packets naming the device.
+    pub packets: u64,
+    /// Packets it transmitted.
+    pub tx_packets: u64,
+    /// Packets it received.
+    pub rx_packets: u64,
+    /// Management frames.
+    pub mgmt_packets: u64,
+    /// Data frames.
+    pub data_packets: u64,
+    /// Protected (encrypted) data frames.
+    pub crypt_packets: u64,
+    /// Data bytes.
+    pub data_bytes: u64,
+    /// Last signal (dBm) of frames it transmitted.
+    pub last_signal: Option<i32>,
+    /// Strongest signal.
+    pub max_signal: Option<i32>,
+    /// Weakest signal.
+    pub min_signal: Option<i32>,
+    /// Last frequency in kHz.
+    pub frequency: u32,
+    /// Packets per frequency (kHz).
+    pub freq_map: BTreeMap<u32, u64>,
+    /// Roles seen.
+    pub roles: BTreeSet<Role>,
+    /// SSIDs advertised (access points).
+    pub advertised: Vec<AdvertisedSsid>,
+    /// SSIDs probed for (clients).
+    pub probed: BTreeSet<Vec<u8>>,
+    /// Clients of this access point.
+    pub clients: BTreeSet<MacAddr>,
+    /// Access points this client talked to.
+    pub client_of: BTreeSet<MacAddr>,
+    /// Datasources that saw it, with packet counts.
+    pub seen_by: BTreeMap<Uuid, u64>,
+    /// GPS bounding box and running average: (min lat, min lon, max lat, max lon, sum lat,
+    /// sum lon, count).
+    pub location: Option<(f64, f64, f64, f64, f64, f64, u64)>,
+}
+
+impl Device {
+    pub(crate) fn new(phy: Phy, mac: MacAddr, t: i64) -> Device {
+        Device {
+            phy,
+            mac,
+            key: DeviceKey::new(phy.name(), mac),
+            first_time: t,
+            last_time: t,
+            packets: 0,
+            tx_packets: 0,
+            rx_packets: 0,
+            mgmt_packets: 0,
+            data_packets: 0,
+            crypt_packets: 0,
+            data_bytes: 0,
+            last_signal: None,
+            max_signal: None,
+            min_signal: None,
+            frequency: 0,
+            freq_map: BTreeMap::new(),
+            roles: BTreeSet::new(),
+            advertised: Vec::new(),
+            probed: BTreeSet::new(),
+            clients: BTreeSet::new(),
+            client_of: BTreeSet::new(),
+            seen_by: BTreeMap::new(),
+            location: None,
+        }
+    }
+
+    /// Counts a packet naming this device; `transmitter` when the device sent it.
+    pub(crate) fn seen(&mut self, p: &Packet<'_>, source: Uuid, transmitter: bool) {
+        self.first_time = self.first_time.min(p.ts.sec);
+        self.last_time = self.last_time.max(p.ts.sec);
+        self.packets += 1;
+        *self.seen_by.entry(source).or_default() += 1;
+        if let Some(d) = p.dot11() {
+            match d.frame_type() {
+                osprey_wire::ieee80211::FrameType::Management => self.mgmt_packets += 1,
+                osprey_wire::ieee80211::FrameType::Data => {
+                    self.data_packets += 1;
+                    if d.frame_control().protected() {
+                        self.crypt_packets += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if transmitter {
+            self.tx_packets += 1;
+            if let Some(s) = p.signal_dbm {
+                self.last_signal = Some(s);
+                self.max_signal = Some(self.max_signal.map_or(s, |m| m.max(s)));
+                self.min_signal = Some(self.min_signal.map_or(s, |m| m.min(s)));
+            }
+            if p.freq_khz != 0 {
+                self.frequency = p.freq_khz;
+                *self.freq_map.entry(p.freq_khz).or_default() += 1;
+            }
+            if let Some(g) = p.gps.filter(|g| g.has_location()) {
+                let l = self
+                    .location
+                    .get_or_insert((g.lat, g.lon, g.lat, g.lon, 0.0, 0.0, 0));
+                l.0 = l.0.min(g.lat);
+                l.1 = l.1.min(g.lon);
+                l.2 = l.2.max(g.lat);
+                l.3 = l.3.max(g.lon);
+                l.4 += g.lat;
+                l.5 += g.lon;
+                l.6 += 1;
+            }
+        } else {
+            self.rx_packets += 1;
+        }
+    }
+
+    /// A management frame this device sent (`as_bssid`: the device is the frame's BSSID).
+    pub(crate) fn management(
+        &mut self,
+        p: &Packet<'_>,
+        d: &Dot11<'_>,
+        subtype: u8,
+        as_bssid: bool,
+    ) {
+        use osprey_wire::ieee80211::subtype::mgmt;
+        match subtype {
+            mgmt::BEACON | mgmt::PROBE_RESP if as_bssid && p.source == self.mac => {
+                let body = d.body();
+                let capability = body
+                    .get(10..12)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .unwrap_or(0);
+                let interval = body
+                    .get(8..10)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .unwrap_or(0);
+                let ibss = capability & 0x0002 != 0;
+                if subtype == mgmt::BEACON {
+                    self.roles.insert(if ibss {
+                        Role::AdHocBeacon
+                    } else {
+                        Role::Beaconing
+                    });
+                } else {
+                    self.roles.insert(Role::Responding);
+                }
+                let ssid = d.ssid().unwrap_or(&[]).to_vec();
+                let crypt = crypt_string(d, capability);
+                let mut channel = None;
+                let mut country = None;
+                let mut wps_state = None;
+                if let Some(els) = d.elements() {
+                    for e in els {
+                        match e.id {
+                            ie::id::DS_PARAMS => channel = e.data.first().copied(),
+                            ie::id::COUNTRY => {
+                                if let Some(c) = e.data.get(0..2) {
+                                    country = Some([c[0], c[1]]);
+                                }
+                            }
+                            _ => {
+                                if let Some(Ok(w)) = e.wps() {
+                                    wps_state = w.state.or(wps_state);
+                                }
+                            }
+                        }
+                    }
+                }
+                let t = p.ts.sec;
+                let rec = match self.advertised.iter_mut().position(|a| a.ssid == ssid) {
+                    Some(i) => &mut self.advertised[i],
+                    None => {
+                        self.advertised.push(AdvertisedSsid {
+                            ssid,
+                            first_time: t,
+                            ..Default::default()
+                        });
+                        let n = self.advertised.len() - 1;
+                        &mut self.advertised[n]
+                    }
+                };
+                rec.crypt = crypt;
+                rec.last_time = t;
+                rec.beacon_interval = interval;
+                rec.channel = channel.or(rec.channel);
+                rec.country = country.or(rec.country);
+                rec.wps_state = wps_state.or(rec.wps_state);
+                if subtype == mgmt::BEACON {
+                    rec.beacons += 1;
+                } else {
+                    rec.responses += 1;
+                }
+            }
+            mgmt::PROBE_REQ if !as_bssid => {
+                self.roles.insert(Role::Probing);
+                if let Some(s) = d.ssid().filter(|s| !s.is_empty()) {
+                    self.probed.insert(s.to_vec());
+                }
+            }
+            mgmt::ASSOC_REQ | mgmt::REASSOC_REQ | mgmt::AUTH
+                if !as_bssid && p.source == self.mac =>
+            {
+                self.roles.insert(Role::Client);
+                if crate::is_device_mac(&p.bssid) {
+                    self.client_of.insert(p.bssid);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The type string, chosen from the roles seen.
+    pub fn type_string(&self) -> &'static str {
+        if self.phy == Phy::Btle {
+            return "BTLE Device";
+        }
+        let r = &self.roles;
+        if r.contains(&Role::Beaconing) || r.contains(&Role::Responding) {
+            return "Wi-Fi AP";
+        }
+        if r.contains(&Role::Wds) {
+            return "Wi-Fi WDS";
+        }
+        if r.contains(&Role::AdHocBeacon) || r.contains(&Role::AdHocData) {
+            return "Wi-Fi Ad-Hoc";
+        }
+        if r.contains(&Role::Client) || r.contains(&Role::Probing) {
+            return "Wi-Fi Client";
+        }
+        if r.contains(&Role::DataAp) {
+            return "Wi-Fi Bridged";
+        }
+        "Wi-Fi Device"
+    }
+
+    /// The name Kismet shows: the last advertised SSID of an access point, else the MAC.
+    pub fn name(&self) -> String {
+        self.advertised
+            .iter()
+            .max_by_key(|a| a.last_time)
+            .filter(|a| !a.ssid.is_empty())
+            .map(|a| String::from_utf8_lossy(&a.ssid).into_owned())
+            .unwrap_or_else(|| self.mac.to_string())
+    }
+}
+
+/// Kismet-style crypto summary of a beacon or probe response.
+fn crypt_string(d: &Dot11<'_>, capability: u16) -> String {
+    let mut rsn = None;
+    let mut wpa = false;
+    if let Some(els) = d.elements() {
+        for e in els {
+            if e.id == ie::id::RSN {
+                rsn = Some(e.data);
+            } else if e.id == ie::id::VENDOR && e.data.starts_with(&[0x00, 0x50, 0xf2, 0x01]) {
+                wpa = true;
+            }
+        }
+    }
+    let akm_of = |data: &[u8]| -> &'static str {
+        // AKM suite list: version(2) group(4) count(2) pairwise(4n) count(2) akm(4m).
+        let pc = data
+            .get(6..8)
+            .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])))
+            .unwrap_or(0);
+        let at = 8 + 4 * pc + 2;
+        match data.get(at..at + 4) {
+            Some([0x00, 0x0f, 0xac, 2]) | Some([0x00, 0x0f, 0xac, 6]) => "PSK",
+            Some([0x00, 0x0f, 0xac, 1]) | Some([0x00, 0x0f, 0xac, 5]) => "EAP",
+            Some([0x00, 0x0f, 0xac, 8]) => "SAE",
+            Some([0x00, 0x0f, 0xac, 18]) => "OWE",
+            Some([0x00, 0x0f, 0xac, 12]) | Some([0x00, 0x0f, 0xac, 11]) => "EAP-SUITE-B",
+            _ => "",
+        }
+    };
+    match (rsn, wpa) {
+        (Some(data), _) => {
+            let akm = akm_of(data);
+            match akm {
+                "SAE" => "WPA3-SAE".into(),
+                "OWE" => "WPA3-OWE".into(),
+                "" => "WPA2".into(),
+                a => format!("WPA2-{a}"),
+            }
+        }
+        (None, true) => "WPA".into(),
+        (None, false) if capability & 0x0010 != 0 => "WEP".into(),
+        _ => "Open".into(),
+    }
+}
