@@ -77,6 +77,27 @@ impl<'a> Dot11<'a> {
             .map(|e| e.data)
     }
 
+    /// The capability field of management frames that carry one (association, reassociation,
+    /// probe response, beacon), read at its position for the subtype.
+    pub fn capability(&self) -> Option<u16> {
+        if self.frame_type() != FrameType::Management {
+            return None;
+        }
+        let at = match self.subtype() {
+            0..=3 => 0,
+            5 | 8 => 10,
+            _ => return None,
+        };
+        self.body()
+            .get(at..at + 2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+    }
+
+    /// The IBSS (ad-hoc) bit of the capability field, where the frame has one.
+    pub fn ibss_capability(&self) -> bool {
+        self.capability().is_some_and(|c| c & 0x0002 != 0)
+    }
+
     /// The LLC/SNAP payload of an unprotected data frame that carries data, as (EtherType,
     /// payload). `None` for protected, null and A-MSDU frames.
     pub fn llc(&self) -> Option<(u16, &'a [u8])> {

@@ -6,28 +6,38 @@ use kismetdb::{DeviceKey, MacAddr, Uuid};
 use osprey_dissect::{Dot11, Packet, Phy};
 use osprey_wire::ieee80211::ie;
 
-/// The roles a device has been seen in; the type string is chosen from them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Sent beacons (or probe responses) as the BSSID.
-    Beaconing,
-    /// Sent probe responses as the BSSID.
-    Responding,
-    /// Relayed data as the BSSID of to-DS / from-DS traffic.
-    DataAp,
-    /// Sent or received data through an access point, or associated.
-    Client,
-    /// Sent probe requests.
-    Probing,
-    /// Exchanged data with no DS bit set (ad-hoc / IBSS).
-    AdHocData,
-    /// Sent IBSS beacons.
-    AdHocBeacon,
-    /// Part of 4-address (WDS) traffic.
-    Wds,
-    /// A Bluetooth LE advertiser.
-    Btle,
+/// Kismet's basic type bits (`kismet.device.base.basic_type_set`).
+pub struct Basic;
+
+impl Basic {
+    /// Seen as an access point.
+    pub const AP: u8 = 1;
+    /// Seen as a client.
+    pub const CLIENT: u8 = 2;
+    /// Seen as a wired (bridged) device behind an access point.
+    pub const WIRED: u8 = 4;
+    /// Seen as a peer (ad-hoc, WDS).
+    pub const PEER: u8 = 8;
 }
+
+/// "Wi-Fi AP".
+pub const AP: &str = "Wi-Fi AP";
+/// "Wi-Fi Client".
+pub const CLIENT: &str = "Wi-Fi Client";
+/// "Wi-Fi Bridged": a wired device seen through an access point.
+pub const BRIDGED: &str = "Wi-Fi Bridged";
+/// "Wi-Fi Ad-Hoc".
+pub const ADHOC: &str = "Wi-Fi Ad-Hoc";
+/// "Wi-Fi Device".
+pub const DEVICE: &str = "Wi-Fi Device";
+/// "Wi-Fi Device (Inferred)": the initial type of a device only seen as a destination.
+pub const DEVICE_INFERRED: &str = "Wi-Fi Device (Inferred)";
+/// "Wi-Fi WDS".
+pub const WDS: &str = "Wi-Fi WDS";
+/// "Wi-Fi WDS AP".
+pub const WDS_AP: &str = "Wi-Fi WDS AP";
+/// "BTLE Device".
+pub const BTLE_DEVICE: &str = "BTLE Device";
 
 /// An SSID an access point advertises.
 #[derive(Clone, Debug, Default)]
@@ -91,8 +101,10 @@ pub struct Device {
     pub frequency: u32,
     /// Packets per frequency (kHz).
     pub freq_map: BTreeMap<u32, u64>,
-    /// Roles seen.
-    pub roles: BTreeSet<Role>,
+    /// Kismet's basic type bits ([`Basic`]).
+    pub basic: u8,
+    /// The type string.
+    pub kind: &'static str,
     /// SSIDs advertised (access points).
     pub advertised: Vec<AdvertisedSsid>,
     /// SSIDs probed for (clients).
@@ -128,7 +140,8 @@ impl Device {
             min_signal: None,
             frequency: 0,
             freq_map: BTreeMap::new(),
-            roles: BTreeSet::new(),
+            basic: 0,
+            kind: DEVICE,
             advertised: Vec::new(),
             probed: BTreeSet::new(),
             clients: BTreeSet::new(),
@@ -204,16 +217,6 @@ impl Device {
                     .get(8..10)
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
                     .unwrap_or(0);
-                let ibss = capability & 0x0002 != 0;
-                if subtype == mgmt::BEACON {
-                    self.roles.insert(if ibss {
-                        Role::AdHocBeacon
-                    } else {
-                        Role::Beaconing
-                    });
-                } else {
-                    self.roles.insert(Role::Responding);
-                }
                 let ssid = d.ssid().unwrap_or(&[]).to_vec();
                 let crypt = crypt_string(d, capability);
                 let mut channel = None;
@@ -262,45 +265,38 @@ impl Device {
                 }
             }
             mgmt::PROBE_REQ if !as_bssid => {
-                self.roles.insert(Role::Probing);
                 if let Some(s) = d.ssid().filter(|s| !s.is_empty()) {
                     self.probed.insert(s.to_vec());
-                }
-            }
-            mgmt::ASSOC_REQ | mgmt::REASSOC_REQ | mgmt::AUTH
-                if !as_bssid && p.source == self.mac =>
-            {
-                self.roles.insert(Role::Client);
-                if crate::is_device_mac(&p.bssid) {
-                    self.client_of.insert(p.bssid);
                 }
             }
             _ => {}
         }
     }
 
-    /// The type string, chosen from the roles seen.
+    /// The type string.
     pub fn type_string(&self) -> &'static str {
-        if self.phy == Phy::Btle {
-            return "BTLE Device";
+        self.kind
+    }
+
+    /// Sets the type unless the device has all of `bits`.
+    pub(crate) fn set_if_not_all(&mut self, bits: u8, kind: &'static str) {
+        if self.basic & bits != bits {
+            self.kind = kind;
         }
-        let r = &self.roles;
-        if r.contains(&Role::Beaconing) || r.contains(&Role::Responding) {
-            return "Wi-Fi AP";
+    }
+
+    /// Sets the type unless the device has any of `bits`.
+    pub(crate) fn set_if_not_any(&mut self, bits: u8, kind: &'static str) {
+        if self.basic & bits == 0 {
+            self.kind = kind;
         }
-        if r.contains(&Role::Wds) {
-            return "Wi-Fi WDS";
+    }
+
+    /// Sets the type if the device's bits are exactly `bits`.
+    pub(crate) fn set_if_only(&mut self, bits: u8, kind: &'static str) {
+        if self.basic == bits {
+            self.kind = kind;
         }
-        if r.contains(&Role::AdHocBeacon) || r.contains(&Role::AdHocData) {
-            return "Wi-Fi Ad-Hoc";
-        }
-        if r.contains(&Role::Client) || r.contains(&Role::Probing) {
-            return "Wi-Fi Client";
-        }
-        if r.contains(&Role::DataAp) {
-            return "Wi-Fi Bridged";
-        }
-        "Wi-Fi Device"
     }
 
     /// The name Kismet shows: the last advertised SSID of an access point, else the MAC.

@@ -5,8 +5,8 @@
 //! zero or group addresses; with first/last time (capture time, so a replay gives the same
 //! devices), packet counts by kind, data bytes, signal, channel and frequencies, the SSIDs an
 //! access point advertises with their crypto, the SSIDs a client probes for, client/access
-//! point relations, and a type string ("Wi-Fi AP", "Wi-Fi Client", ...) chosen from the roles
-//! the device was seen in.
+//! point relations, and a type string ("Wi-Fi AP", "Wi-Fi Client", ...) set by the rules Kismet
+//! 2025-09-R1 applies frame by frame (see `docs/kismet-device-model.md`).
 //!
 //! The tracker consumes [`osprey_dissect::Packet`] records and knows nothing about logs or
 //! alerts.
@@ -22,7 +22,7 @@ use kismetdb::{MacAddr, Uuid};
 use osprey_dissect::{Link, Packet, Phy};
 use osprey_wire::ieee80211::FrameType;
 
-pub use device::{AdvertisedSsid, Device, Role};
+pub use device::{AdvertisedSsid, Basic, Device};
 
 /// The device tracker.
 #[derive(Default)]
@@ -83,8 +83,8 @@ impl Tracker {
                 if is_device_mac(&p.source) {
                     let i = self.device(Phy::Btle, p.source, p, &mut obs);
                     let dev = &mut self.devices[i];
+                    dev.kind = device::BTLE_DEVICE;
                     dev.seen(p, source, true);
-                    dev.roles.insert(Role::Btle);
                 }
             }
             Link::None => {}
@@ -99,91 +99,181 @@ impl Tracker {
         source: Uuid,
         obs: &mut Observed,
     ) {
+        use device::{Basic, DEVICE, DEVICE_INFERRED};
         let phy = Phy::Ieee80211;
         let ft = d.frame_type();
+        let st = d.subtype();
         let fc = d.frame_control();
-        // Which addresses become devices (the device-creation rule of Kismet: not zero, not a
-        // group address; a source only when it is not the BSSID; a destination only when it
-        // is neither the source nor the BSSID).
-        let bssid = is_device_mac(&p.bssid).then_some(p.bssid);
-        let src = (is_device_mac(&p.source) && Some(p.source) != bssid).then_some(p.source);
-        let dst = (is_device_mac(&p.dest) && Some(p.dest) != bssid && p.dest != p.source)
-            .then_some(p.dest);
-        if ft == FrameType::Control {
-            // Control frames only refresh devices that exist already.
-            for m in [p.source, p.dest] {
-                if let Some(&i) = self.index.get(&(phy, m)) {
-                    self.devices[i].seen(p, source, m == p.source);
-                }
-            }
+        let len = d.bytes().len();
+        // Frames that make no device (Kismet's classifier): control frames, extension frames,
+        // reserved management subtypes, and frames too short for their fixed fields.
+        let corrupt = len < 24
+            || match ft {
+                FrameType::Control | FrameType::Extension => true,
+                FrameType::Management => match st {
+                    6 | 7 | 15 => true,
+                    0 | 1 | 2 | 5 | 8 | 9 => len < 36,
+                    13 | 14 => len < 30,
+                    _ => false,
+                },
+                FrameType::Data => st == 7 || st == 13 || (fc.to_ds() && fc.from_ds() && len < 30),
+            };
+        if corrupt {
             return;
         }
-        let b = bssid.map(|m| self.device(phy, m, p, obs));
-        let s = src.map(|m| self.device(phy, m, p, obs));
-        let t = dst.map(|m| self.device(phy, m, p, obs));
-        if let Some(i) = b {
-            let transmitter = Some(p.bssid) == Some(p.source);
-            self.devices[i].seen(p, source, transmitter);
+        // Duplicates (retransmissions) refresh the devices they name but never create one or
+        // change a type; null data frames create nothing but still type existing devices.
+        let null = ft == FrameType::Data && (st == 4 || st == 12);
+        let create = !p.duplicate && !null;
+        let wds = ft == FrameType::Data && fc.to_ds() && fc.from_ds();
+        let usable = |m: MacAddr| is_device_mac(&m).then_some(m);
+        let bssid_mac = if wds {
+            None
+        } else if ft == FrameType::Data && !fc.to_ds() && !fc.from_ds() && p.bssid.is_zero() {
+            usable(p.source)
+        } else {
+            usable(p.bssid)
+        };
+        let src_mac = usable(p.source).filter(|m| Some(*m) != bssid_mac);
+        let dst_mac = usable(p.dest).filter(|m| Some(*m) != bssid_mac && *m != p.source);
+        let get = |this: &mut Tracker,
+                   m: Option<MacAddr>,
+                   initial: &'static str,
+                   obs: &mut Observed|
+         -> Option<usize> {
+            let m = m?;
+            match this.index.get(&(phy, m)) {
+                Some(&i) => Some(i),
+                None if create => {
+                    let i = this.device(phy, m, p, obs);
+                    this.devices[i].kind = initial;
+                    Some(i)
+                }
+                None => None,
+            }
+        };
+        let b = get(self, bssid_mac, DEVICE, obs);
+        let s = get(self, src_mac, DEVICE, obs);
+        let t = get(self, dst_mac, DEVICE_INFERRED, obs);
+        let (mut tx, mut rx) = (None, None);
+        if wds {
+            let others = [p.source, p.dest];
+            let ta = usable(p.transmitter).filter(|m| !others.contains(m));
+            let ra = p.dot11().and_then(|x| x.view().addr1()).map(MacAddr::new);
+            let ra = ra.and_then(usable).filter(|m| !others.contains(m));
+            tx = get(self, ta, DEVICE, obs);
+            rx = get(self, ra, DEVICE, obs);
         }
-        if let Some(i) = s {
-            self.devices[i].seen(p, source, true);
+        for (i, sent) in [
+            (b, bssid_mac == Some(p.source)),
+            (s, true),
+            (t, false),
+            (tx, true),
+            (rx, false),
+        ] {
+            if let Some(i) = i {
+                self.devices[i].seen(p, source, sent);
+            }
         }
-        if let Some(i) = t {
-            self.devices[i].seen(p, source, false);
+        if p.duplicate {
+            return;
         }
         match ft {
             FrameType::Management => {
-                let st = d.subtype();
+                let ibss = d.ibss_capability();
                 if let Some(i) = b {
-                    self.devices[i].management(p, d, st, true);
+                    let dev = &mut self.devices[i];
+                    if ibss {
+                        dev.basic |= Basic::PEER;
+                        dev.kind = device::ADHOC;
+                    } else {
+                        dev.basic |= Basic::AP;
+                        dev.set_if_not_all(Basic::AP | Basic::PEER, device::AP);
+                    }
+                    dev.management(p, d, st, true);
                 }
                 if let Some(i) = s {
-                    self.devices[i].management(p, d, st, false);
+                    let dev = &mut self.devices[i];
+                    if ibss {
+                        dev.basic |= Basic::PEER;
+                        dev.kind = device::ADHOC;
+                    } else {
+                        dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::CLIENT);
+                        dev.basic |= Basic::CLIENT;
+                    }
+                    dev.management(p, d, st, false);
+                }
+                if let Some(i) = t {
+                    let dev = &mut self.devices[i];
+                    dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::CLIENT);
+                    dev.basic &= !Basic::WIRED;
+                    dev.basic |= Basic::CLIENT;
+                }
+                // Client relations: the BSSID owns the source, and the destination except in
+                // probe responses.
+                if let Some(bi) = b {
+                    if let Some(si) = s {
+                        self.relate(bi, si);
+                    }
+                    if st != 5 {
+                        if let Some(ti) = t {
+                            self.relate(bi, ti);
+                        }
+                    }
                 }
             }
             FrameType::Data => {
                 let bytes = d.body().len() as u64;
-                match (fc.to_ds(), fc.from_ds()) {
-                    (true, false) => {
-                        if let (Some(bi), Some(si)) = (b, s) {
-                            self.relate(bi, si);
-                        }
-                        if let Some(i) = s {
-                            self.devices[i].roles.insert(Role::Client);
-                            self.devices[i].data_bytes += bytes;
-                        }
-                        if let Some(i) = b {
-                            self.devices[i].roles.insert(Role::DataAp);
-                        }
+                let (to, from) = (fc.to_ds(), fc.from_ds());
+                if let Some(i) = b {
+                    let dev = &mut self.devices[i];
+                    if !to && !from {
+                        dev.basic |= Basic::PEER;
+                        dev.kind = device::ADHOC;
+                    } else {
+                        dev.basic |= Basic::AP;
+                        dev.kind = device::AP;
                     }
-                    (false, true) => {
-                        if let (Some(bi), Some(ti)) = (b, t) {
-                            self.relate(bi, ti);
-                        }
-                        if let Some(i) = t {
-                            self.devices[i].roles.insert(Role::Client);
-                        }
-                        if let Some(i) = b {
-                            self.devices[i].roles.insert(Role::DataAp);
-                            self.devices[i].data_bytes += bytes;
-                        }
+                }
+                if let Some(i) = s {
+                    let dev = &mut self.devices[i];
+                    dev.data_bytes += bytes;
+                    if null {
+                        dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::CLIENT);
+                        dev.basic |= Basic::CLIENT;
+                    } else if wds {
+                        dev.set_if_only(Basic::PEER, device::WDS);
+                        dev.basic |= Basic::PEER;
+                    } else if from && !to {
+                        dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::BRIDGED);
+                        dev.basic |= Basic::WIRED;
+                    } else {
+                        dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::CLIENT);
+                        dev.basic |= Basic::CLIENT;
                     }
-                    (false, false) => {
-                        for i in [s, t].into_iter().flatten() {
-                            self.devices[i].roles.insert(Role::AdHocData);
-                        }
-                        if let Some(i) = s {
-                            self.devices[i].data_bytes += bytes;
-                        }
+                }
+                if let Some(i) = t {
+                    let dev = &mut self.devices[i];
+                    if wds {
+                        dev.basic |= Basic::PEER;
+                        dev.set_if_only(Basic::PEER, device::WDS);
+                    } else if !to && !from {
+                        dev.basic |= Basic::PEER;
+                        dev.kind = device::ADHOC;
+                    } else {
+                        dev.set_if_only(0, DEVICE);
                     }
-                    (true, true) => {
-                        for i in [b, s, t].into_iter().flatten() {
-                            self.devices[i].roles.insert(Role::Wds);
-                        }
-                        if is_device_mac(&p.transmitter) {
-                            let i = self.device(phy, p.transmitter, p, obs);
-                            self.devices[i].roles.insert(Role::Wds);
-                            self.devices[i].seen(p, source, true);
+                }
+                for i in [tx, rx].into_iter().flatten() {
+                    let dev = &mut self.devices[i];
+                    dev.basic |= Basic::AP | Basic::PEER;
+                    dev.kind = device::WDS_AP;
+                }
+                let owner = if wds { tx } else { b };
+                if let Some(oi) = owner {
+                    for ci in [s, t].into_iter().flatten() {
+                        if ci != oi {
+                            self.relate(oi, ci);
                         }
                     }
                 }
