@@ -28,9 +28,14 @@ pub struct Args {
     /// Never draw the progress bar.
     #[arg(long)]
     pub no_progress: bool,
-    /// Write a kismetdb log to this file (it must not exist).
+    /// Write the kismetdb log to this file (it must not exist). Without it the log is named
+    /// after Kismet's template, `Osprey-YYYYMMDD-HH-MM-SS-N.kismet` in the current directory
+    /// (UTC start time, the first N that does not exist).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Write no log at all (Kismet's `-n`).
+    #[arg(short = 'n', long = "no-log", conflicts_with = "output")]
+    pub no_log: bool,
     /// Leave the packets table empty (devices, sources and messages are still logged).
     #[arg(long)]
     pub no_packets: bool,
@@ -63,6 +68,49 @@ pub struct Report {
     pub top_ssids: Vec<(String, String, u64)>,
     /// Packets per second of processing (whole run, wall clock).
     pub packets_per_sec: f64,
+    /// The kismetdb log written, if any.
+    pub log: Option<String>,
+}
+
+/// Kismet's log name template with Osprey's title: `Osprey-YYYYMMDD-HH-MM-SS-N.kismet`, UTC,
+/// the first iteration N from 1 whose file does not exist.
+pub fn default_log_name(dir: &std::path::Path) -> Result<PathBuf, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let stamp = crate::timefmt::utc(now); // "YYYY-MM-DD HH:MM:SS"
+    let (date, time) = stamp.split_once(' ').unwrap_or((&stamp, ""));
+    let base = format!(
+        "Osprey-{}-{}",
+        date.replace('-', ""),
+        time.replace(':', "-")
+    );
+    for i in 1..10_000 {
+        let p = dir.join(format!("{base}-{i}.kismet"));
+        if !p.exists() {
+            return Ok(p);
+        }
+    }
+    Err(format!("{}: no free log name for {base}", dir.display()))
+}
+
+/// A server UUID for the SYSTEM snapshot: random enough to tell runs apart.
+fn server_uuid() -> kismetdb::Uuid {
+    use std::hash::{BuildHasher, Hasher};
+    let mut b = [0u8; 16];
+    for chunk in b.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        h.write_u32(std::process::id());
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    kismetdb::Uuid(b)
 }
 
 /// One input.
@@ -250,6 +298,9 @@ impl Report {
             let _ = writeln!(s, "  {:<32} {crypt:<14} {n:>8}", format!("{ssid:?}"));
         }
         let _ = writeln!(s, "processed {:.0} packets/s", self.packets_per_sec);
+        if let Some(l) = &self.log {
+            let _ = writeln!(s, "log: {l}");
+        }
         s
     }
 }
@@ -304,10 +355,26 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut dissector = Dissector::new();
     let mut tracker = osprey_tracker::Tracker::new();
     let mut failures = 0;
-    let mut sink = match &args.output {
-        Some(out) => Some(KismetdbSink::create(out, !args.no_packets)?),
+    let log_path = match (&args.output, args.no_log) {
+        (_, true) => None,
+        (Some(out), false) => Some(out.clone()),
+        (None, false) => Some(default_log_name(std::path::Path::new("."))?),
+    };
+    // Messages wait for the first packet so that they carry capture time.
+    let mut new_device_messages: Vec<(kismetdb::Timestamp, String)> = Vec::new();
+    let mut sink = match &log_path {
+        Some(out) => {
+            let mut s = KismetdbSink::create(out, !args.no_packets)?;
+            s.system_snapshot(0, server_uuid())?;
+            new_device_messages.push((
+                kismetdb::Timestamp::default(),
+                format!("Opened kismetdb log file '{}'", out.display()),
+            ));
+            Some(s)
+        }
         None => None,
     };
+    report.log = log_path.as_ref().map(|p| p.display().to_string());
     // The log's clock is the capture's: messages are stamped with the time of the packets
     // around them, so a replay gives the same rows.
     let mut clock = kismetdb::Timestamp::default();
@@ -325,8 +392,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         let result = osprey_capture::for_each_frame(path, &mut |frame| {
             let p = dissector.dissect(frame);
             report.add(&p);
-            tracker.observe(&p, source.uuid);
+            let observed = tracker.observe(&p, source.uuid);
             clock = p.ts;
+            for &i in &observed.created {
+                let d = &tracker.devices()[i];
+                let what = match d.phy {
+                    osprey_dissect::Phy::Btle => "BTLE device",
+                    _ => "802.11 Wi-Fi device",
+                };
+                new_device_messages.push((clock, format!("Detected new {what} {}", d.mac)));
+            }
             source.packets += 1;
             if p.error.is_some() {
                 source.errors += 1;
@@ -372,6 +447,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         };
         if let Some(s) = sink.as_mut() {
+            for (t, m) in new_device_messages.drain(..) {
+                s.message(if t.sec == 0 { clock } else { t }, "INFO", &m)?;
+            }
             if !opened {
                 s.datasource(&source)?;
             }

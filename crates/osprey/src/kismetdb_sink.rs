@@ -163,6 +163,42 @@ impl KismetdbSink {
             .map_err(|e| e.to_string())
     }
 
+    /// Logs the SYSTEM snapshot Kismet writes when a log opens (`kismet.system.*`).
+    ///
+    /// It also carries `kismet.system.server_uuid`, which Kismet 2025-09-R1 no longer writes
+    /// but Kismet's Python reader (`kismetdb.Kismet`) requires.
+    pub fn system_snapshot(&mut self, devices: usize, server_uuid: Uuid) -> Result<(), String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let ts = Timestamp::new(now.as_secs() as i64, i64::from(now.subsec_micros()));
+        let user = std::env::var("USER").unwrap_or_default();
+        let json = serde_json::json!({
+            "kismet.system.version": format!("osprey {}", env!("CARGO_PKG_VERSION")),
+            "kismet.system.git": "",
+            "kismet.system.build_time": "",
+            "kismet.system.server_name": "Osprey",
+            "kismet.system.server_description": "",
+            "kismet.system.server_location": "",
+            "kismet.system.server_uuid": server_uuid.to_string(),
+            "kismet.system.user": user,
+            "kismet.system.timestamp.sec": ts.sec,
+            "kismet.system.timestamp.usec": ts.usec,
+            "kismet.system.timestamp.start_sec": ts.sec,
+            "kismet.system.devices.count": devices,
+        })
+        .to_string();
+        self.writer
+            .insert_snapshot(&kismetdb::SnapshotRow {
+                ts,
+                lat: 0.0,
+                lon: 0.0,
+                snaptype: Cow::Borrowed("SYSTEM"),
+                json: Cow::Borrowed(json.as_bytes()),
+            })
+            .map_err(|e| e.to_string())
+    }
+
     /// Logs (upserts) a datasource row.
     pub fn datasource(&mut self, d: &Datasource) -> Result<(), String> {
         let json = d.json();

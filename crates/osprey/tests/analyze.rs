@@ -5,7 +5,11 @@ mod common;
 use common::{run, shared_data};
 
 fn analyze_json(files: &[std::path::PathBuf]) -> serde_json::Value {
-    let mut args = vec!["analyze".to_string(), "--json".to_string()];
+    let mut args = vec![
+        "analyze".to_string(),
+        "--json".to_string(),
+        "-n".to_string(),
+    ];
     args.extend(files.iter().map(|f| f.display().to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&refs);
@@ -78,7 +82,7 @@ fn unreadable_inputs_fail_with_the_file_named() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.pcap");
     std::fs::write(&junk, b"definitely not a capture").unwrap();
-    let out = run(&["analyze", junk.to_str().unwrap()]);
+    let out = run(&["analyze", "-n", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
