@@ -4,7 +4,6 @@
 /// How many unique hashes are remembered.
 pub const RING: usize = 1024;
 
-use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The keys are already CRC-32 values, so they are their own hash.
@@ -29,7 +28,7 @@ impl Hasher for Identity {
 /// The ring of recent unique hashes, with a set for constant-time lookups.
 pub struct DuplicateFilter {
     ring: Box<[u32; RING]>,
-    set: HashSet<u32, BuildHasherDefault<Identity>>,
+    set: std::collections::HashMap<u32, u64, BuildHasherDefault<Identity>>,
     filled: usize,
     next: usize,
 }
@@ -38,7 +37,7 @@ impl Default for DuplicateFilter {
     fn default() -> Self {
         DuplicateFilter {
             ring: Box::new([0; RING]),
-            set: HashSet::with_capacity_and_hasher(RING * 2, Default::default()),
+            set: std::collections::HashMap::with_capacity_and_hasher(RING * 2, Default::default()),
             filled: 0,
             next: 0,
         }
@@ -48,8 +47,14 @@ impl Default for DuplicateFilter {
 impl DuplicateFilter {
     /// Returns true if `hash` is a duplicate; otherwise remembers it (evicting the oldest).
     pub fn check(&mut self, hash: u32) -> bool {
-        if self.set.contains(&hash) {
-            return true;
+        self.check_id(hash, 0).is_some()
+    }
+
+    /// Like [`check`](Self::check), remembering `id` with a new hash; for a duplicate returns
+    /// the id the original was remembered with.
+    pub fn check_id(&mut self, hash: u32, id: u64) -> Option<u64> {
+        if let Some(&orig) = self.set.get(&hash) {
+            return Some(orig);
         }
         if self.filled == RING {
             // Hashes in the ring are unique (a duplicate is never inserted), so removing the
@@ -57,10 +62,10 @@ impl DuplicateFilter {
             self.set.remove(&self.ring[self.next]);
         }
         self.ring[self.next] = hash;
-        self.set.insert(hash);
+        self.set.insert(hash, id);
         self.next = (self.next + 1) % RING;
         self.filled = (self.filled + 1).min(RING);
-        false
+        None
     }
 }
 

@@ -77,6 +77,40 @@ impl<'a> Dot11<'a> {
             .map(|e| e.data)
     }
 
+    /// Appends Kismet's frame-level packet tags (space separated): `DOT11_PROBE_REQ` on probe,
+    /// association and reassociation requests, `DOT11_DISASSOCIATION`,
+    /// `DOT11_DEAUTHENTICATION`, and `DOT11_WPAHANDSHAKE` on EAPOL-Key frames, followed by
+    /// `DOT11_RSNPMKID` when the key data carries a PMKID.
+    pub fn kismet_tags(&self, out: &mut String) {
+        let mut push = |t: &str| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(t);
+        };
+        match (self.frame_type(), self.subtype()) {
+            (FrameType::Management, 0 | 2 | 4) => push("DOT11_PROBE_REQ"),
+            (FrameType::Management, 10) => push("DOT11_DISASSOCIATION"),
+            (FrameType::Management, 12) => push("DOT11_DEAUTHENTICATION"),
+            (FrameType::Data, _) => {
+                if let Some(e) = self.eapol() {
+                    if let Ok(k) = e.key() {
+                        push("DOT11_WPAHANDSHAKE");
+                        // A PMKID KDE: type 0xdd, OUI 00-0f-ac, data type 4.
+                        let kd = k.key_data();
+                        if kd
+                            .windows(6)
+                            .any(|w| w[0] == 0xdd && w[2..6] == [0x00, 0x0f, 0xac, 0x04])
+                        {
+                            push("DOT11_RSNPMKID");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The capability field of management frames that carry one (association, reassociation,
     /// probe response, beacon), read at its position for the subtype.
     pub fn capability(&self) -> Option<u16> {

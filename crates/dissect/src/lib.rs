@@ -122,7 +122,8 @@ pub struct Packet<'a> {
     pub duplicate: bool,
     /// CRC-32 of the decapsulated frame (without FCS), the duplicate key.
     pub hash: u32,
-    /// Sequence number of this packet in the run, from 1.
+    /// Packet number as Kismet assigns it (`packets.packetid`): originals are numbered 1, 3,
+    /// 5, ... and a duplicate gets its original's number plus one.
     pub packet_no: u64,
     /// GPS from the capture (PPI-GEOLOCATION, kismetdb rows).
     pub gps: Option<GpsFix>,
@@ -163,6 +164,7 @@ pub struct DissectStats {
 pub struct Dissector {
     dups: DuplicateFilter,
     stats: DissectStats,
+    next_id: u64,
 }
 
 /// Is this link type one the dissector decodes?
@@ -316,7 +318,17 @@ impl Dissector {
             p.error = Some(PacketError::Truncated);
         }
         p.hash = crc32::crc32(hashed);
-        p.duplicate = self.dups.check(p.hash);
+        let id = self.next_id * 2 + 1;
+        match self.dups.check_id(p.hash, id) {
+            Some(orig) => {
+                p.duplicate = true;
+                p.packet_no = orig + 1;
+            }
+            None => {
+                self.next_id += 1;
+                p.packet_no = id;
+            }
+        }
         if p.duplicate {
             self.stats.duplicates += 1;
         }

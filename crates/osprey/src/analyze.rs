@@ -379,6 +379,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     // around them, so a replay gives the same rows.
     let mut clock = kismetdb::Timestamp::default();
     let mut sink_error: Option<String> = None;
+    let mut tags = String::new();
     for path in &args.captures {
         let before = report.packets;
         let mut frame_errors = 0u64;
@@ -417,7 +418,25 @@ pub fn run(args: &Args) -> Result<(), String> {
                             &format!("Data source '{}' launched successfully", source.definition),
                         )?;
                     }
-                    s.packet(&p, &source)
+                    tags.clear();
+                    // Like Kismet, a duplicate is not dissected again and gets no tags.
+                    if let Some(d) = p.dot11().filter(|_| !p.duplicate) {
+                        d.kismet_tags(&mut tags);
+                    }
+                    match observed.new_ssid {
+                        Some(8) => tags.push_str(if tags.is_empty() {
+                            "DOT11_BEACON_SSID"
+                        } else {
+                            " DOT11_BEACON_SSID"
+                        }),
+                        Some(5) => tags.push_str(if tags.is_empty() {
+                            "DOT11_RESPONSE_SSID"
+                        } else {
+                            " DOT11_RESPONSE_SSID"
+                        }),
+                        _ => {}
+                    }
+                    s.packet(&p, &source, &tags)
                 })();
                 if let Err(e) = step {
                     sink_error = Some(e);

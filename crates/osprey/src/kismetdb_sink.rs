@@ -94,7 +94,7 @@ impl KismetdbSink {
     }
 
     /// The Kismet `packets` row of a dissected packet.
-    pub fn packet_row<'a>(p: &Packet<'a>, source: &Datasource) -> PacketRow<'a> {
+    pub fn packet_row<'a>(p: &Packet<'a>, source: &Datasource, tags: &'a str) -> PacketRow<'a> {
         let gps = p.gps.unwrap_or_default();
         PacketRow {
             ts: p.ts,
@@ -115,7 +115,7 @@ impl KismetdbSink {
             dlt: p.dlt as i32,
             packet: Cow::Borrowed(p.raw),
             error: p.error.is_some(),
-            tags: Cow::Borrowed(""),
+            tags: Cow::Borrowed(tags),
             datarate: p.datarate_mbps(),
             hash: p.hash,
             packetid: p.packet_no,
@@ -123,14 +123,19 @@ impl KismetdbSink {
         }
     }
 
-    /// Logs one packet (unless packet logging is off).
-    pub fn packet(&mut self, p: &Packet<'_>, source: &Datasource) -> Result<(), String> {
+    /// Logs one packet (unless packet logging is off), with its space-separated tags.
+    pub fn packet(
+        &mut self,
+        p: &Packet<'_>,
+        source: &Datasource,
+        tags: &str,
+    ) -> Result<(), String> {
         self.packet_no += 1;
         if !self.log_packets {
             return Ok(());
         }
         self.writer
-            .insert_packet(&Self::packet_row(p, source))
+            .insert_packet(&Self::packet_row(p, source, tags))
             .map_err(|e| e.to_string())
     }
 

@@ -20,6 +20,8 @@ struct Row {
     dlt: i64,
     packet: Vec<u8>,
     error: i64,
+    tags: String,
+    packetid: i64,
 }
 
 /// Rows keyed by capture time.
@@ -27,7 +29,7 @@ fn rows(log: &Path) -> BTreeMap<(i64, i64), Vec<Row>> {
     let c = rusqlite::Connection::open_with_flags(log, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .unwrap();
     let mut s = c
-        .prepare("SELECT ts_sec, ts_usec, phyname, sourcemac, destmac, transmac, frequency, signal, dlt, packet, error FROM packets")
+        .prepare("SELECT ts_sec, ts_usec, phyname, sourcemac, destmac, transmac, frequency, signal, dlt, packet, error, tags, packetid FROM packets")
         .unwrap();
     let mut m: BTreeMap<(i64, i64), Vec<Row>> = BTreeMap::new();
     let it = s
@@ -45,6 +47,14 @@ fn rows(log: &Path) -> BTreeMap<(i64, i64), Vec<Row>> {
                     dlt: r.get(8)?,
                     packet: r.get(9)?,
                     error: r.get(10)?,
+                    // Alert tags come with the alert detectors (issue 5).
+                    tags: r
+                        .get::<_, String>(11)?
+                        .split(' ')
+                        .filter(|t| !t.is_empty() && !t.starts_with("ALERT"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    packetid: r.get(12)?,
                 },
             ))
         })
@@ -90,8 +100,27 @@ fn accepted(stem: &str, field: &str, ours: &Row, kismet: &Row) -> Option<&'stati
         // addresses; the MAC header itself is valid.
         return Some("Kismet drops the addresses of management frames whose body it cannot parse");
     }
+    if field == "tags" {
+        // Kismet processes packets out of order (reference/README.md), so which copy of a
+        // repeated frame is the original (duplicates get no tags, and even packet ids on both
+        // sides) and which beacon or probe response is the first to show an SSID can differ.
+        let dup_disagrees = (ours.packetid % 2 == 0) != (kismet.packetid % 2 == 0);
+        let first_sighting =
+            |t: &str| t.is_empty() || t == "DOT11_BEACON_SSID" || t == "DOT11_RESPONSE_SSID";
+        if dup_disagrees || (first_sighting(&ours.tags) && first_sighting(&kismet.tags)) {
+            return Some(
+                "duplicate and first-sighting tags follow Kismet's out-of-order processing",
+            );
+        }
+    }
     match (stem, field) {
-        ("tcpdump_ieee802.11_exthdr", "phy" | "error" | "src" | "dst" | "freq") => Some(
+        ("pyrit_wpa2psk-2WIRE972", "tags") => Some(
+            "EAPOL-Key frames with the WPA (v1) descriptor 254 are a handshake too; Kismet tags only RSN descriptors",
+        ),
+        ("wifite2_handshake_not_exists", "tags") => Some(
+            "a deauthentication whose BSSID is a group address: Kismet does not process it as one",
+        ),
+        ("tcpdump_ieee802.11_exthdr", "phy" | "error" | "src" | "dst" | "freq" | "tags") => Some(
             "Kismet fails on radiotap headers with extended presence bitmaps and vendor namespaces",
         ),
         ("tcpdump_radiotap-heapoverflow", "signal") => {
@@ -171,6 +200,10 @@ fn packet_rows_match_kismets_reference_logs() {
                     diff("signal", ra.signal.to_string(), rb.signal.to_string());
                     diff("dlt", ra.dlt.to_string(), rb.dlt.to_string());
                     diff("error", ra.error.to_string(), rb.error.to_string());
+                    diff("tags", ra.tags.clone(), rb.tags.clone());
+                    // packetid is not compared: Kismet numbers packets in its processing order,
+                    // which is not capture order (reference/README.md).
+                    let _ = (ra.packetid, rb.packetid);
                 }
             }
         }

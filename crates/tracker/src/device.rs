@@ -109,6 +109,8 @@ pub struct Device {
     pub advertised: Vec<AdvertisedSsid>,
     /// SSIDs probed for (clients).
     pub probed: BTreeSet<Vec<u8>>,
+    /// SSIDs seen in this device's probe responses (Kismet's responded-SSID map).
+    pub responded: BTreeSet<Vec<u8>>,
     /// Clients of this access point.
     pub clients: BTreeSet<MacAddr>,
     /// Access points this client talked to.
@@ -144,6 +146,7 @@ impl Device {
             kind: DEVICE,
             advertised: Vec::new(),
             probed: BTreeSet::new(),
+            responded: BTreeSet::new(),
             clients: BTreeSet::new(),
             client_of: BTreeSet::new(),
             seen_by: BTreeMap::new(),
@@ -198,13 +201,15 @@ impl Device {
     }
 
     /// A management frame this device sent (`as_bssid`: the device is the frame's BSSID).
+    /// Returns true when a beacon or probe response advertised an SSID new for the device.
     pub(crate) fn management(
         &mut self,
         p: &Packet<'_>,
         d: &Dot11<'_>,
         subtype: u8,
         as_bssid: bool,
-    ) {
+    ) -> bool {
+        let mut new_ssid = false;
         use osprey_wire::ieee80211::subtype::mgmt;
         match subtype {
             mgmt::BEACON | mgmt::PROBE_RESP if as_bssid && p.source == self.mac => {
@@ -218,6 +223,9 @@ impl Device {
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
                     .unwrap_or(0);
                 let ssid = d.ssid().unwrap_or(&[]).to_vec();
+                if subtype == mgmt::PROBE_RESP && self.responded.insert(ssid.clone()) {
+                    new_ssid = true;
+                }
                 let crypt = crypt_string(d, capability);
                 let mut channel = None;
                 let mut country = None;
@@ -243,6 +251,7 @@ impl Device {
                 let rec = match self.advertised.iter_mut().position(|a| a.ssid == ssid) {
                     Some(i) => &mut self.advertised[i],
                     None => {
+                        new_ssid = subtype == mgmt::BEACON;
                         self.advertised.push(AdvertisedSsid {
                             ssid,
                             first_time: t,
@@ -271,6 +280,7 @@ impl Device {
             }
             _ => {}
         }
+        new_ssid
     }
 
     /// The type string.

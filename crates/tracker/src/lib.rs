@@ -36,6 +36,9 @@ pub struct Tracker {
 pub struct Observed {
     /// Indexes (into [`Tracker::devices`]) of devices this packet created, in creation order.
     pub created: Vec<usize>,
+    /// The packet is a beacon (8) or probe response (5) advertising an SSID new for its
+    /// access point: the subtype.
+    pub new_ssid: Option<u8>,
 }
 
 /// True for an address that may name a device: not all zero and not a group address.
@@ -190,7 +193,9 @@ impl Tracker {
                         dev.basic |= Basic::AP;
                         dev.set_if_not_all(Basic::AP | Basic::PEER, device::AP);
                     }
-                    dev.management(p, d, st, true);
+                    if dev.management(p, d, st, true) {
+                        obs.new_ssid = Some(st);
+                    }
                 }
                 if let Some(i) = s {
                     let dev = &mut self.devices[i];
