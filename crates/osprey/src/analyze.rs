@@ -380,6 +380,10 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut clock = kismetdb::Timestamp::default();
     let mut sink_error: Option<String> = None;
     let mut tags = String::new();
+    // Device passes, as Kismet's kis_log_device_rate (30 s), on the capture clock: devices
+    // changed since the previous pass are upserted, so a killed run keeps its devices.
+    const DEVICE_PASS_SECS: i64 = 30;
+    let mut last_pass: Option<i64> = None;
     for path in &args.captures {
         let before = report.packets;
         let mut frame_errors = 0u64;
@@ -436,7 +440,16 @@ pub fn run(args: &Args) -> Result<(), String> {
                         }),
                         _ => {}
                     }
-                    s.packet(&p, &source, &tags)
+                    s.packet(&p, &source, &tags)?;
+                    let due = last_pass.is_none_or(|t| clock.sec - t >= DEVICE_PASS_SECS);
+                    if due {
+                        let since = last_pass.unwrap_or(i64::MIN);
+                        for d in tracker.devices().iter().filter(|d| d.last_time >= since) {
+                            s.device(d)?;
+                        }
+                        last_pass = Some(clock.sec);
+                    }
+                    Ok(())
                 })();
                 if let Err(e) = step {
                     sink_error = Some(e);

@@ -109,3 +109,110 @@ fn every_shared_capture_is_read_without_panicking() {
     assert!(v["phys"]["BTLE"].as_u64().unwrap() > 1500);
     assert!(v["duplicates"].as_u64().unwrap() > 0);
 }
+
+/// A PPI frame with a GPS tag around a beacon from `bssid` advertising `ssid`.
+fn ppi_gps_beacon(bssid: [u8; 6], ssid: &[u8], lat: f64, lon: f64, alt: f64) -> Vec<u8> {
+    let fixed3_7 = |v: f64| (((v + 180.0) * 1e7) as u32).to_le_bytes();
+    let mut gps = vec![2u8, 0, 0, 0];
+    gps.extend((0x2u32 | 0x4 | 0x8).to_le_bytes());
+    gps.extend(fixed3_7(lat));
+    gps.extend(fixed3_7(lon));
+    gps.extend((((alt + 180_000.0) * 1e4) as u32).to_le_bytes());
+    let glen = gps.len() as u16;
+    gps[2..4].copy_from_slice(&glen.to_le_bytes());
+    let mut f = vec![0u8, 0, 0, 0];
+    f.extend(105u32.to_le_bytes());
+    f.extend(30002u16.to_le_bytes());
+    f.extend(glen.to_le_bytes());
+    f.extend(&gps);
+    let plen = f.len() as u16;
+    f[2..4].copy_from_slice(&plen.to_le_bytes());
+    // Beacon: header, timestamp, interval 100, capability ESS, SSID and DS elements.
+    f.extend([0x80, 0, 0, 0]);
+    f.extend([0xff; 6]);
+    f.extend(bssid);
+    f.extend(bssid);
+    f.extend([0, 0]);
+    f.extend([0; 8]);
+    f.extend(100u16.to_le_bytes());
+    f.extend(1u16.to_le_bytes());
+    f.push(0);
+    f.push(ssid.len() as u8);
+    f.extend(ssid);
+    f.extend([3, 1, 6]);
+    f
+}
+
+fn pcap(linktype: u32, frames: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(0xa1b2_c3d4u32.to_le_bytes());
+    out.extend(2u16.to_le_bytes());
+    out.extend(4u16.to_le_bytes());
+    out.extend([0; 8]);
+    out.extend(65535u32.to_le_bytes());
+    out.extend(linktype.to_le_bytes());
+    for (sec, f) in frames {
+        out.extend(sec.to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend((f.len() as u32).to_le_bytes());
+        out.extend((f.len() as u32).to_le_bytes());
+        out.extend(f);
+    }
+    out
+}
+
+#[test]
+fn packet_gps_gives_devices_a_bounding_box_and_average() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("gps.pcap");
+    let bssid = [0x00, 0x11, 0x22, 0x33, 0x44, 0x55];
+    let frames = vec![
+        (
+            1_600_000_000,
+            ppi_gps_beacon(bssid, b"gpsnet", 38.0, -77.0, 10.0),
+        ),
+        (
+            1_600_000_001,
+            ppi_gps_beacon(bssid, b"gpsnet", 38.2, -77.4, 20.0),
+        ),
+        (
+            1_600_000_002,
+            ppi_gps_beacon(bssid, b"gpsnet", 38.1, -77.2, 30.0),
+        ),
+    ];
+    std::fs::write(&cap, pcap(192, &frames)).unwrap();
+    let log = dir.path().join("gps.kismet");
+    let o = run(&[
+        "analyze",
+        "-o",
+        log.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = rusqlite::Connection::open(&log).unwrap();
+    let (min_lat, min_lon, max_lat, max_lon, avg_lat, avg_lon, ty): (f64, f64, f64, f64, f64, f64, String) = c
+        .query_row(
+            "SELECT min_lat, min_lon, max_lat, max_lon, avg_lat, avg_lon, type FROM devices WHERE devmac = '00:11:22:33:44:55'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .unwrap();
+    assert_eq!(ty, "Wi-Fi AP");
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    assert!(
+        near(min_lat, 38.0) && near(max_lat, 38.2) && near(min_lon, -77.4) && near(max_lon, -77.0)
+    );
+    assert!(
+        near(avg_lat, 38.1) && near(avg_lon, -77.2),
+        "{avg_lat} {avg_lon}"
+    );
+    // The packets rows carry the GPS too.
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM packets WHERE lat > 37.9 AND alt > 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 3);
+}

@@ -111,6 +111,9 @@ pub struct Device {
     pub probed: BTreeSet<Vec<u8>>,
     /// SSIDs seen in this device's probe responses (Kismet's responded-SSID map).
     pub responded: BTreeSet<Vec<u8>>,
+    /// Vendor-element OUIs of the beacons and probe responses that created a new SSID record,
+    /// in order (Kismet's manufacturer fallback when the MAC's OUI is unknown).
+    pub vendor_ouis: Vec<u32>,
     /// Clients of this access point.
     pub clients: BTreeSet<MacAddr>,
     /// Access points this client talked to.
@@ -147,6 +150,7 @@ impl Device {
             advertised: Vec::new(),
             probed: BTreeSet::new(),
             responded: BTreeSet::new(),
+            vendor_ouis: Vec::new(),
             clients: BTreeSet::new(),
             client_of: BTreeSet::new(),
             seen_by: BTreeMap::new(),
@@ -279,6 +283,19 @@ impl Device {
                 }
             }
             _ => {}
+        }
+        if new_ssid {
+            if let Some(els) = d.elements() {
+                for e in els.filter(|e| e.id == ie::id::VENDOR) {
+                    if let Some(o) = e.data.get(0..3) {
+                        let oui =
+                            (u32::from(o[0]) << 16) | (u32::from(o[1]) << 8) | u32::from(o[2]);
+                        if !self.vendor_ouis.contains(&oui) {
+                            self.vendor_ouis.push(oui);
+                        }
+                    }
+                }
+            }
         }
         new_ssid
     }
