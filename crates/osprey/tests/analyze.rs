@@ -216,3 +216,62 @@ fn packet_gps_gives_devices_a_bounding_box_and_average() {
         .unwrap();
     assert_eq!(n, 3);
 }
+
+#[test]
+fn no_packets_leaves_the_packets_table_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("small.kismet");
+    let cap = shared_data().join("radiotap/wireshark_wpa-Induction.pcap");
+    let o = run(&[
+        "analyze",
+        "--no-packets",
+        "-o",
+        log.to_str().unwrap(),
+        cap.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = rusqlite::Connection::open(&log).unwrap();
+    let count = |t: &str| -> i64 {
+        c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count("packets"), 0);
+    assert_eq!(count("devices"), 4);
+    assert_eq!(count("datasources"), 1);
+    assert!(count("messages") > 3 && count("snapshots") == 1);
+}
+
+#[test]
+fn the_default_log_is_named_like_kismets_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = shared_data().join("radiotap/tcpdump_deauth_reason_code-7.pcap");
+    for _ in 0..2 {
+        let o = common::osprey()
+            .current_dir(dir.path())
+            .args(["analyze"])
+            .arg(&cap)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for n in &names {
+        // Osprey-YYYYMMDD-HH-MM-SS-N.kismet
+        let parts: Vec<&str> = n.trim_end_matches(".kismet").split('-').collect();
+        assert_eq!(parts.len(), 6, "{n}");
+        assert_eq!(parts[0], "Osprey");
+        assert_eq!(parts[1].len(), 8);
+        assert!(
+            parts[1..5]
+                .iter()
+                .all(|p| p.chars().all(|c| c.is_ascii_digit())),
+            "{n}"
+        );
+        assert!(n.ends_with(".kismet"));
+    }
+}
