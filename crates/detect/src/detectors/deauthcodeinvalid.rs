@@ -1,0 +1,92 @@
+//! **DEAUTHCODEINVALID** (EXPLOIT, HIGH): a deauthentication with a reason code the standard
+//! does not define.
+//!
+//! Trigger: a deauthentication frame (12) whose reason code is 25 to 31 or above 45. Disabled
+//! by default (`alert=DEAUTHCODEINVALID,0/min,0/sec`: many access points use vendor codes); the
+//! packet is still tagged `ALERT_DEAUTHCODEINVALID`, as Kismet does.
+
+use kismetdb::MacAddr;
+use osprey_alerts::{AlertRef, AlertTracker};
+
+use super::{disconnect, invalid_reason};
+use crate::{raise, Context, Findings};
+
+/// The definition's description.
+pub const DESCRIPTION: &str = "A deauthentication frame carried a reason code the 802.11 standard does not define; unexpected codes have been used to exploit client drivers, though some access points use vendor codes";
+
+/// The detector.
+pub struct DeauthCodeInvalid {
+    r: Option<AlertRef>,
+}
+
+impl DeauthCodeInvalid {
+    pub(crate) fn new(r: Option<AlertRef>) -> Self {
+        DeauthCodeInvalid { r }
+    }
+
+    pub(crate) fn inspect(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        alerts: &mut AlertTracker,
+        f: &mut Findings,
+    ) {
+        let (Some(r), Some((12, code))) = (self.r, disconnect(ctx)) else {
+            return;
+        };
+        if !invalid_reason(code) {
+            return;
+        }
+        let p = ctx.packet;
+        let text = format!(
+            "Unknown deauthentication code {code} from network {}",
+            p.bssid
+        );
+        f.record(
+            "DEAUTHCODEINVALID",
+            raise(
+                alerts,
+                r,
+                ctx,
+                [p.bssid, p.source, p.dest, MacAddr::ZERO],
+                &text,
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn disabled_by_default_so_nothing_is_emitted() {
+        assert!(run(&[(mgmt(12, STA, AP, AP, &25u16.to_le_bytes()), 101, 0)]).is_empty());
+    }
+
+    #[test]
+    fn fires_when_enabled_and_not_for_defined_codes() {
+        let mut alerts = osprey_alerts::AlertTracker::new(50);
+        alerts.configure(
+            osprey_alerts::parse_alert_config("DEAUTHCODEINVALID,10/min,1/sec").unwrap(),
+        );
+        let mut det = crate::Detectors::new(&mut alerts);
+        let mut dis = osprey_dissect::Dissector::new();
+        let tr = osprey_tracker::Tracker::new();
+        for (code, want) in [(46u16, true), (7, false)] {
+            let bytes = mgmt(12, STA, AP, AP, &code.to_le_bytes());
+            let p = dis.dissect(&frame(&bytes, 200 + i64::from(code), 0));
+            let f = det.inspect(
+                &crate::Context {
+                    packet: &p,
+                    devices: &tr,
+                },
+                &mut alerts,
+            );
+            assert_eq!(
+                f.alerts.iter().any(|a| a.header == "DEAUTHCODEINVALID"),
+                want,
+                "code {code}"
+            );
+        }
+    }
+}
