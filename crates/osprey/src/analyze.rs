@@ -70,6 +70,10 @@ pub struct Report {
     pub packets_per_sec: f64,
     /// The kismetdb log written, if any.
     pub log: Option<String>,
+    /// Alerts emitted, per severity name.
+    pub alerts_by_severity: BTreeMap<String, u64>,
+    /// Alerts emitted, per header.
+    pub alerts: BTreeMap<String, u64>,
 }
 
 /// Kismet's log name template with Osprey's title: `Osprey-YYYYMMDD-HH-MM-SS-N.kismet`, UTC,
@@ -297,6 +301,8 @@ impl Report {
         for (ssid, crypt, n) in &self.top_ssids {
             let _ = writeln!(s, "  {:<32} {crypt:<14} {n:>8}", format!("{ssid:?}"));
         }
+        section(&mut s, "alerts by severity", &self.alerts_by_severity);
+        section(&mut s, "alerts", &self.alerts);
         let _ = writeln!(s, "processed {:.0} packets/s", self.packets_per_sec);
         if let Some(l) = &self.log {
             let _ = writeln!(s, "log: {l}");
@@ -354,6 +360,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut report = Report::default();
     let mut dissector = Dissector::new();
     let mut tracker = osprey_tracker::Tracker::new();
+    let mut alert_tracker = osprey_alerts::AlertTracker::default();
+    let mut detectors = osprey_detect::Detectors::new(&mut alert_tracker);
     let mut failures = 0;
     let log_path = match (&args.output, args.no_log) {
         (_, true) => None,
@@ -399,6 +407,20 @@ pub fn run(args: &Args) -> Result<(), String> {
             report.add(&p);
             let observed = tracker.observe(&p, source.uuid);
             clock = p.ts;
+            let findings = detectors.inspect(
+                &osprey_detect::Context {
+                    packet: &p,
+                    devices: &tracker,
+                },
+                &mut alert_tracker,
+            );
+            for a in &findings.alerts {
+                *report.alerts.entry(a.header.clone()).or_default() += 1;
+                *report
+                    .alerts_by_severity
+                    .entry(a.severity.name().to_string())
+                    .or_default() += 1;
+            }
             for &i in &observed.created {
                 let d = &tracker.devices()[i];
                 let what = match d.phy {
@@ -440,7 +462,17 @@ pub fn run(args: &Args) -> Result<(), String> {
                         }),
                         _ => {}
                     }
+                    let alert_tags = findings.tags();
+                    if !alert_tags.is_empty() {
+                        if !tags.is_empty() {
+                            tags.push(' ');
+                        }
+                        tags.push_str(&alert_tags);
+                    }
                     s.packet(&p, &source, &tags)?;
+                    for a in &findings.alerts {
+                        s.alert(a, p.phy.name())?;
+                    }
                     let due = last_pass.is_none_or(|t| clock.sec - t >= DEVICE_PASS_SECS);
                     if due {
                         let since = last_pass.unwrap_or(i64::MIN);

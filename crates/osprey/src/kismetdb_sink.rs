@@ -207,6 +207,24 @@ impl KismetdbSink {
             .map_err(|e| e.to_string())
     }
 
+    /// Logs an emitted alert: its `alerts` row, and its message (`"<HEADER> <text>"` with the
+    /// empty message type Kismet gives alert messages).
+    pub fn alert(&mut self, a: &osprey_alerts::Alert, phyname: &str) -> Result<(), String> {
+        let json = a.to_kismet_json();
+        self.writer
+            .insert_alert(&kismetdb::AlertRow {
+                ts: a.ts,
+                phyname: Cow::Borrowed(phyname),
+                devmac: a.transmitter,
+                lat: a.location.map(|l| l.0).unwrap_or(0.0),
+                lon: a.location.map(|l| l.1).unwrap_or(0.0),
+                header: Cow::Borrowed(&a.header),
+                json: Cow::Borrowed(json.as_bytes()),
+            })
+            .map_err(|e| e.to_string())?;
+        self.message(a.ts, "", &a.message_text())
+    }
+
     /// Logs (upserts) a datasource row.
     pub fn datasource(&mut self, d: &Datasource) -> Result<(), String> {
         let json = d.json();
