@@ -167,21 +167,6 @@ pub struct Dissector {
     next_id: u64,
 }
 
-/// Is this link type one the dissector decodes?
-pub fn is_decoded_dlt(d: u32) -> bool {
-    matches!(
-        d,
-        dlt::IEEE802_11
-            | dlt::RADIOTAP
-            | dlt::PPI
-            | dlt::PRISM
-            | dlt::AVS
-            | dlt::BTLE_LL
-            | dlt::BTLE_LL_PHDR
-            | dlt::NORDIC_BLE
-    )
-}
-
 fn gps_from_wire(g: osprey_wire::radio::GpsFix) -> GpsFix {
     GpsFix {
         lat: g.lat,

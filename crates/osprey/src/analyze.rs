@@ -74,6 +74,17 @@ pub struct Report {
     pub alerts_by_severity: BTreeMap<String, u64>,
     /// Alerts emitted, per header.
     pub alerts: BTreeMap<String, u64>,
+    #[serde(skip)]
+    counts: Counts,
+}
+
+/// Per-packet counters with keys that need no allocation.
+#[derive(Default, Debug)]
+struct Counts {
+    link_types: BTreeMap<u32, u64>,
+    phys: BTreeMap<&'static str, u64>,
+    frame_types: BTreeMap<(&'static str, &'static str), u64>,
+    errors: BTreeMap<&'static str, u64>,
 }
 
 /// Kismet's log name template with Osprey's title: `Osprey-YYYYMMDD-HH-MM-SS-N.kismet`, UTC,
@@ -224,39 +235,63 @@ fn type_name(t: FrameType) -> &'static str {
 }
 
 impl Report {
+    /// Counts one packet. On the per-packet path, so the keys are numbers and static names;
+    /// [`Report::finish_counts`] turns them into the report's text keys once.
     fn add(&mut self, p: &Packet<'_>) {
         self.packets += 1;
         self.bytes += p.raw.len() as u64;
-        *self
-            .link_types
-            .entry(format!("{} {}", p.dlt, dlt::name(p.dlt)))
-            .or_default() += 1;
-        *self.phys.entry(p.phy.name().to_string()).or_default() += 1;
-        match &p.link {
-            Link::Dot11(d) => {
-                let key = format!(
-                    "{}/{}",
-                    type_name(d.frame_type()),
-                    dot11_kind(d.frame_type(), d.subtype())
-                );
-                *self.frame_types.entry(key).or_default() += 1;
-            }
-            Link::Btle(b) => {
-                let key = match b.packet() {
-                    Some(pkt) if pkt.is_advertising() => "btle/advertising",
-                    Some(_) => "btle/data",
-                    None => "btle/short",
-                };
-                *self.frame_types.entry(key.to_string()).or_default() += 1;
-            }
-            Link::None => {}
+        let c = &mut self.counts;
+        *c.link_types.entry(p.dlt).or_default() += 1;
+        *c.phys.entry(p.phy.name()).or_default() += 1;
+        let kind = match &p.link {
+            Link::Dot11(d) => Some((
+                type_name(d.frame_type()),
+                dot11_kind(d.frame_type(), d.subtype()),
+            )),
+            Link::Btle(b) => Some((
+                "btle",
+                match b.packet() {
+                    Some(pkt) if pkt.is_advertising() => "advertising",
+                    Some(_) => "data",
+                    None => "short",
+                },
+            )),
+            Link::None => None,
+        };
+        if let Some(k) = kind {
+            *c.frame_types.entry(k).or_default() += 1;
         }
         if let Some(e) = p.error {
-            *self.errors.entry(e.name().to_string()).or_default() += 1;
+            *c.errors.entry(e.name()).or_default() += 1;
         }
         if p.duplicate {
             self.duplicates += 1;
         }
+    }
+
+    /// Names the counters gathered by [`Report::add`].
+    fn finish_counts(&mut self) {
+        let c = std::mem::take(&mut self.counts);
+        self.link_types = c
+            .link_types
+            .into_iter()
+            .map(|(d, n)| (format!("{d} {}", dlt::name(d)), n))
+            .collect();
+        self.phys = c
+            .phys
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
+        self.frame_types = c
+            .frame_types
+            .into_iter()
+            .map(|((t, k), n)| (format!("{t}/{k}"), n))
+            .collect();
+        self.errors = c
+            .errors
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
     }
 
     /// Renders the report as text.
@@ -369,19 +404,25 @@ pub fn run(args: &Args) -> Result<(), String> {
         (None, false) => Some(default_log_name(std::path::Path::new("."))?),
     };
     // Messages wait for the first packet so that they carry capture time.
-    let mut new_device_messages: Vec<(kismetdb::Timestamp, String)> = Vec::new();
+    let mut pending_messages: Vec<(kismetdb::Timestamp, &'static str, String)> = Vec::new();
     let mut sink = match &log_path {
         Some(out) => {
             let mut s = KismetdbSink::create(out, !args.no_packets)?;
             s.system_snapshot(0, server_uuid())?;
-            new_device_messages.push((
+            pending_messages.push((
                 kismetdb::Timestamp::default(),
+                "INFO",
                 format!("Opened kismetdb log file '{}'", out.display()),
             ));
             Some(s)
         }
         None => None,
     };
+    // What the alert tracker noted while the detectors registered (default rates, refused
+    // definitions) goes to the log like Kismet's startup messages.
+    for (kind, text) in alert_tracker.take_notes() {
+        pending_messages.push((kismetdb::Timestamp::default(), kind, text));
+    }
     report.log = log_path.as_ref().map(|p| p.display().to_string());
     // The log's clock is the capture's: messages are stamped with the time of the packets
     // around them, so a replay gives the same rows.
@@ -427,7 +468,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                     osprey_dissect::Phy::Btle => "BTLE device",
                     _ => "802.11 Wi-Fi device",
                 };
-                new_device_messages.push((clock, format!("Detected new {what} {}", d.mac)));
+                pending_messages.push((clock, "INFO", format!("Detected new {what} {}", d.mac)));
             }
             source.packets += 1;
             if p.error.is_some() {
@@ -511,8 +552,8 @@ pub fn run(args: &Args) -> Result<(), String> {
             }
         };
         if let Some(s) = sink.as_mut() {
-            for (t, m) in new_device_messages.drain(..) {
-                s.message(if t.sec == 0 { clock } else { t }, "INFO", &m)?;
+            for (t, kind, m) in pending_messages.drain(..) {
+                s.message(if t.sec == 0 { clock } else { t }, kind, &m)?;
             }
             if !opened {
                 s.datasource(&source)?;
@@ -559,7 +600,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .map(|a| {
             (
                 String::from_utf8_lossy(&a.ssid).into_owned(),
-                a.crypt.clone(),
+                a.crypt.to_string(),
                 a.beacons + a.responses,
             )
         })
@@ -568,6 +609,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     ssids.truncate(10);
     report.top_ssids = ssids;
     report.packets_per_sec = report.packets as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    report.finish_counts();
     report.not_decoded = dissector.stats().not_decoded;
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;

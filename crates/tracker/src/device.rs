@@ -44,8 +44,8 @@ pub const BTLE_DEVICE: &str = "BTLE Device";
 pub struct AdvertisedSsid {
     /// The SSID bytes (any bytes).
     pub ssid: Vec<u8>,
-    /// Crypto summary string (`Open`, `WEP`, `WPA2-PSK`, ...).
-    pub crypt: String,
+    /// Crypto summary (`Open`, `WEP`, `WPA2-PSK`, ...).
+    pub crypt: &'static str,
     /// Beacons seen for it.
     pub beacons: u64,
     /// Probe responses seen for it.
@@ -218,46 +218,50 @@ impl Device {
         match subtype {
             mgmt::BEACON | mgmt::PROBE_RESP if as_bssid && p.source == self.mac => {
                 let body = d.body();
-                let capability = body
-                    .get(10..12)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .unwrap_or(0);
-                let interval = body
-                    .get(8..10)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .unwrap_or(0);
-                let ssid = d.ssid().unwrap_or(&[]).to_vec();
-                if subtype == mgmt::PROBE_RESP && self.responded.insert(ssid.clone()) {
-                    new_ssid = true;
-                }
-                let crypt = crypt_string(d, capability);
-                let mut channel = None;
-                let mut country = None;
-                let mut wps_state = None;
+                let le16 = |at: usize| {
+                    body.get(at..at + 2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .unwrap_or(0)
+                };
+                let (interval, capability) = (le16(8), le16(10));
+                // One pass over the elements; nothing is copied unless the SSID is new.
+                let mut ssid: Option<&[u8]> = None;
+                let (mut channel, mut country, mut wps_state) = (None, None, None);
+                let (mut rsn, mut wpa) = (None, false);
                 if let Some(els) = d.elements() {
                     for e in els {
                         match e.id {
+                            ie::id::SSID if ssid.is_none() => ssid = Some(e.data),
                             ie::id::DS_PARAMS => channel = e.data.first().copied(),
                             ie::id::COUNTRY => {
                                 if let Some(c) = e.data.get(0..2) {
                                     country = Some([c[0], c[1]]);
                                 }
                             }
-                            _ => {
+                            ie::id::RSN => rsn = Some(e.data),
+                            ie::id::VENDOR => {
+                                wpa |= e.data.starts_with(&[0x00, 0x50, 0xf2, 0x01]);
                                 if let Some(Ok(w)) = e.wps() {
                                     wps_state = w.state.or(wps_state);
                                 }
                             }
+                            _ => {}
                         }
                     }
                 }
+                let ssid = ssid.unwrap_or(&[]);
+                if subtype == mgmt::PROBE_RESP && !self.responded.contains(ssid) {
+                    self.responded.insert(ssid.to_vec());
+                    new_ssid = true;
+                }
+                let crypt = crypt_kind(rsn, wpa, capability);
                 let t = p.ts.sec;
-                let rec = match self.advertised.iter_mut().position(|a| a.ssid == ssid) {
+                let rec = match self.advertised.iter().position(|a| a.ssid == ssid) {
                     Some(i) => &mut self.advertised[i],
                     None => {
                         new_ssid = subtype == mgmt::BEACON;
                         self.advertised.push(AdvertisedSsid {
-                            ssid,
+                            ssid: ssid.to_vec(),
                             first_time: t,
                             ..Default::default()
                         });
@@ -337,47 +341,29 @@ impl Device {
     }
 }
 
-/// Kismet-style crypto summary of a beacon or probe response.
-fn crypt_string(d: &Dot11<'_>, capability: u16) -> String {
-    let mut rsn = None;
-    let mut wpa = false;
-    if let Some(els) = d.elements() {
-        for e in els {
-            if e.id == ie::id::RSN {
-                rsn = Some(e.data);
-            } else if e.id == ie::id::VENDOR && e.data.starts_with(&[0x00, 0x50, 0xf2, 0x01]) {
-                wpa = true;
-            }
-        }
+/// Kismet-style crypto summary of a beacon or probe response, from its RSN element (the
+/// first AKM), a WPA vendor element, or the privacy bit of the capability field.
+fn crypt_kind(rsn: Option<&[u8]>, wpa: bool, capability: u16) -> &'static str {
+    use osprey_wire::ieee80211::ie::Akm;
+    if let Some(data) = rsn {
+        let akm = ie::Rsn::parse(data)
+            .ok()
+            .and_then(|r| r.akm_suites.get(0))
+            .and_then(|s| s.akm());
+        return match akm {
+            Some(Akm::Psk | Akm::PskSha256) => "WPA2-PSK",
+            Some(Akm::Ieee8021x | Akm::Ieee8021xSha256) => "WPA2-EAP",
+            Some(Akm::Sae) => "WPA3-SAE",
+            Some(Akm::Owe) => "WPA3-OWE",
+            Some(Akm::SuiteB | Akm::SuiteB192) => "WPA2-EAP-SUITE-B",
+            _ => "WPA2",
+        };
     }
-    let akm_of = |data: &[u8]| -> &'static str {
-        // AKM suite list: version(2) group(4) count(2) pairwise(4n) count(2) akm(4m).
-        let pc = data
-            .get(6..8)
-            .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])))
-            .unwrap_or(0);
-        let at = 8 + 4 * pc + 2;
-        match data.get(at..at + 4) {
-            Some([0x00, 0x0f, 0xac, 2]) | Some([0x00, 0x0f, 0xac, 6]) => "PSK",
-            Some([0x00, 0x0f, 0xac, 1]) | Some([0x00, 0x0f, 0xac, 5]) => "EAP",
-            Some([0x00, 0x0f, 0xac, 8]) => "SAE",
-            Some([0x00, 0x0f, 0xac, 18]) => "OWE",
-            Some([0x00, 0x0f, 0xac, 12]) | Some([0x00, 0x0f, 0xac, 11]) => "EAP-SUITE-B",
-            _ => "",
-        }
-    };
-    match (rsn, wpa) {
-        (Some(data), _) => {
-            let akm = akm_of(data);
-            match akm {
-                "SAE" => "WPA3-SAE".into(),
-                "OWE" => "WPA3-OWE".into(),
-                "" => "WPA2".into(),
-                a => format!("WPA2-{a}"),
-            }
-        }
-        (None, true) => "WPA".into(),
-        (None, false) if capability & 0x0010 != 0 => "WEP".into(),
-        _ => "Open".into(),
+    if wpa {
+        "WPA"
+    } else if capability & 0x0010 != 0 {
+        "WEP"
+    } else {
+        "Open"
     }
 }

@@ -38,11 +38,7 @@ impl Device {
         put("type", json!(self.type_string()));
         put(
             "crypt",
-            json!(self
-                .advertised
-                .last()
-                .map(|a| a.crypt.as_str())
-                .unwrap_or("")),
+            json!(self.advertised.last().map(|a| a.crypt).unwrap_or("")),
         );
         put("first_time", json!(self.first_time));
         put("last_time", json!(self.last_time));

@@ -5,53 +5,19 @@
 //! by default (`alert=DEAUTHCODEINVALID,0/min,0/sec`: many access points use vendor codes); the
 //! packet is still tagged `ALERT_DEAUTHCODEINVALID`, as Kismet does.
 
-use kismetdb::MacAddr;
-use osprey_alerts::{AlertRef, AlertTracker};
+use osprey_alerts::AlertRef;
 
-use super::{disconnect, invalid_reason};
-use crate::{raise, Context, Findings};
+use super::InvalidReason;
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A deauthentication frame carried a reason code the 802.11 standard does not define; unexpected codes have been used to exploit client drivers, though some access points use vendor codes";
 
 /// The detector.
-pub struct DeauthCodeInvalid {
-    r: Option<AlertRef>,
-}
+pub type DeauthCodeInvalid = InvalidReason;
 
-impl DeauthCodeInvalid {
-    pub(crate) fn new(r: Option<AlertRef>) -> Self {
-        DeauthCodeInvalid { r }
-    }
-
-    pub(crate) fn inspect(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        alerts: &mut AlertTracker,
-        f: &mut Findings,
-    ) {
-        let (Some(r), Some((12, code))) = (self.r, disconnect(ctx)) else {
-            return;
-        };
-        if !invalid_reason(code) {
-            return;
-        }
-        let p = ctx.packet;
-        let text = format!(
-            "Unknown deauthentication code {code} from network {}",
-            p.bssid
-        );
-        f.record(
-            "DEAUTHCODEINVALID",
-            raise(
-                alerts,
-                r,
-                ctx,
-                [p.bssid, p.source, p.dest, MacAddr::ZERO],
-                &text,
-            ),
-        );
-    }
+/// The detector for its alert ref.
+pub(crate) fn new(r: Option<AlertRef>) -> DeauthCodeInvalid {
+    InvalidReason::new(r, 12, "DEAUTHCODEINVALID", "deauthentication")
 }
 
 #[cfg(test)]

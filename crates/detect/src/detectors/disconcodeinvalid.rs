@@ -4,53 +4,19 @@
 //! Trigger: a disassociation frame (10) whose reason code is 25 to 31 or above 45 (Kismet's
 //! rule). Drivers have been crashed by unexpected codes.
 
-use kismetdb::MacAddr;
-use osprey_alerts::{AlertRef, AlertTracker};
+use osprey_alerts::AlertRef;
 
-use super::{disconnect, invalid_reason};
-use crate::{raise, Context, Findings};
+use super::InvalidReason;
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A disassociation frame carried a reason code the 802.11 standard does not define; unexpected codes have been used to exploit client drivers";
 
 /// The detector.
-pub struct DisconCodeInvalid {
-    r: Option<AlertRef>,
-}
+pub type DisconCodeInvalid = InvalidReason;
 
-impl DisconCodeInvalid {
-    pub(crate) fn new(r: Option<AlertRef>) -> Self {
-        DisconCodeInvalid { r }
-    }
-
-    pub(crate) fn inspect(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        alerts: &mut AlertTracker,
-        f: &mut Findings,
-    ) {
-        let (Some(r), Some((10, code))) = (self.r, disconnect(ctx)) else {
-            return;
-        };
-        if !invalid_reason(code) {
-            return;
-        }
-        let p = ctx.packet;
-        let text = format!(
-            "Unknown disassociation code {code} from network {}",
-            p.bssid
-        );
-        f.record(
-            "DISCONCODEINVALID",
-            raise(
-                alerts,
-                r,
-                ctx,
-                [p.bssid, p.source, p.dest, MacAddr::ZERO],
-                &text,
-            ),
-        );
-    }
+/// The detector for its alert ref.
+pub(crate) fn new(r: Option<AlertRef>) -> DisconCodeInvalid {
+    InvalidReason::new(r, 10, "DISCONCODEINVALID", "disassociation")
 }
 
 #[cfg(test)]

@@ -24,8 +24,8 @@ pub const DEFAULT_RATES: &[&str] = &[
 pub struct Detectors {
     deauthflood: deauthflood::DeauthFlood,
     bcastdiscon: bcastdiscon::BcastDiscon,
-    disconcode: disconcodeinvalid::DisconCodeInvalid,
-    deauthcode: deauthcodeinvalid::DeauthCodeInvalid,
+    disconcode: InvalidReason,
+    deauthcode: InvalidReason,
     noclientmfp: noclientmfp::NoClientMfp,
 }
 
@@ -54,13 +54,13 @@ impl Detectors {
                 Severity::Medium,
                 bcastdiscon::DESCRIPTION,
             )),
-            disconcode: disconcodeinvalid::DisconCodeInvalid::new(reg(
+            disconcode: disconcodeinvalid::new(reg(
                 "DISCONCODEINVALID",
                 "EXPLOIT",
                 Severity::High,
                 disconcodeinvalid::DESCRIPTION,
             )),
-            deauthcode: deauthcodeinvalid::DeauthCodeInvalid::new(reg(
+            deauthcode: deauthcodeinvalid::new(reg(
                 "DEAUTHCODEINVALID",
                 "EXPLOIT",
                 Severity::High,
@@ -114,6 +114,49 @@ pub(crate) fn bssid_device<'t>(ctx: &Context<'t, '_>) -> Option<&'t osprey_track
 /// Kismet's test for a reason code it does not know: 25 to 31, or above 45.
 pub(crate) fn invalid_reason(code: u16) -> bool {
     (25..=31).contains(&code) || code > 45
+}
+
+/// DISCONCODEINVALID and DEAUTHCODEINVALID: a frame of one disconnect subtype whose reason code
+/// the standard does not define ([`invalid_reason`]).
+pub struct InvalidReason {
+    r: Option<osprey_alerts::AlertRef>,
+    subtype: u8,
+    header: &'static str,
+    noun: &'static str,
+}
+
+impl InvalidReason {
+    fn new(
+        r: Option<osprey_alerts::AlertRef>,
+        subtype: u8,
+        header: &'static str,
+        noun: &'static str,
+    ) -> Self {
+        InvalidReason {
+            r,
+            subtype,
+            header,
+            noun,
+        }
+    }
+
+    pub(crate) fn inspect(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        alerts: &mut AlertTracker,
+        f: &mut Findings,
+    ) {
+        let (Some(r), Some((st, code))) = (self.r, disconnect(ctx)) else {
+            return;
+        };
+        if st != self.subtype || !invalid_reason(code) {
+            return;
+        }
+        let p = ctx.packet;
+        let text = format!("Unknown {} code {code} from network {}", self.noun, p.bssid);
+        let addrs = [p.bssid, p.source, p.dest, kismetdb::MacAddr::ZERO];
+        f.record(self.header, crate::raise(alerts, r, ctx, addrs, &text));
+    }
 }
 
 #[cfg(test)]
