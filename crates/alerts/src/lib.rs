@@ -18,7 +18,7 @@ mod record;
 mod tracker;
 
 pub use config::{parse_alert_config, AlertConfig, ConfigError};
-pub use record::{alert_hash, Alert};
+pub use record::{alert_hash, Alert, EVIDENCE_KEY};
 pub use tracker::{AlertRef, AlertTracker, Definition, RaiseOutcome, PHY_ANY, PHY_UNKNOWN};
 
 /// Alert severity, the number Kismet puts on the wire.

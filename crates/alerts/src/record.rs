@@ -35,7 +35,14 @@ pub struct Alert {
     pub location: Option<(f64, f64)>,
     /// Identifier: [`alert_hash`] of the fields above.
     pub hash: u32,
+    /// Osprey's addition: the packet numbers (`packets.packetid` of the log) of the frames
+    /// that triggered the alert, in capture order; empty for alerts no packet triggered.
+    /// Written as `osprey.alert.packet_ids` after Kismet's keys when not empty.
+    pub evidence: Vec<u64>,
 }
+
+/// The JSON key of [`Alert::evidence`].
+pub const EVIDENCE_KEY: &str = "osprey.alert.packet_ids";
 
 /// The timestamp as Kismet's double: seconds plus microseconds / 10^6.
 pub fn ts_double(ts: Timestamp) -> f64 {
@@ -110,10 +117,14 @@ impl Alert {
             ("kismet.alert.text", q(&self.text)),
             ("kismet.alert.location", loc),
         ];
-        let body: Vec<String> = fields
+        let mut body: Vec<String> = fields
             .iter()
             .map(|(k, v)| format!("\"{k}\": {v}"))
             .collect();
+        if !self.evidence.is_empty() {
+            let ids: Vec<String> = self.evidence.iter().map(|i| i.to_string()).collect();
+            body.push(format!("\"{EVIDENCE_KEY}\": [{}]", ids.join(", ")));
+        }
         format!("{{{}}}", body.join(","))
     }
 

@@ -87,6 +87,9 @@ impl Definition {
 }
 
 /// What happened to a raise.
+// The alert is moved straight out of the outcome by the caller; boxing it would only add an
+// allocation per emitted alert.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RaiseOutcome {
     /// No such alert (or it failed to register): nothing happened.
@@ -293,6 +296,7 @@ impl AlertTracker {
             frequency: 0.0,
             text: text.to_string(),
             location: None,
+            evidence: Vec::new(),
             hash: alert_hash(
                 &def.header,
                 def.severity.number(),
@@ -335,6 +339,7 @@ impl AlertTracker {
             frequency: 0.0,
             text: text.to_string(),
             location: None,
+            evidence: Vec::new(),
             hash: alert_hash(
                 header,
                 severity.number(),
@@ -364,6 +369,14 @@ impl AlertTracker {
     /// The most recent alerts, oldest first.
     pub fn backlog(&self) -> impl Iterator<Item = &Alert> {
         self.backlog.iter()
+    }
+
+    /// Records the evidence (triggering packet numbers) of a recently emitted alert, found in
+    /// the backlog by hash, newest first.
+    pub fn set_evidence(&mut self, hash: u32, evidence: &[u64]) {
+        if let Some(a) = self.backlog.iter_mut().rev().find(|a| a.hash == hash) {
+            a.evidence = evidence.to_vec();
+        }
     }
 
     /// Messages the tracker wants on the message bus (type, text), taken once.

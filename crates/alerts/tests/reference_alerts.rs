@@ -95,6 +95,7 @@ fn hashes_and_json_match_kismets_alerts() {
                 text: g("text").as_str().unwrap().to_string(),
                 location: None,
                 hash,
+                evidence: Vec::new(),
             };
             assert_eq!(
                 rebuilt.to_kismet_json(),

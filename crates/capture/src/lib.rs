@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub mod kismetdb_source;
 pub mod pcap;
 pub mod pcapng;
+pub mod pcapng_writer;
 
 pub use kismetdb::Timestamp;
 

@@ -13,9 +13,9 @@ pub mod detectors;
 use kismetdb::Timestamp;
 use osprey_alerts::{Alert, AlertTracker, RaiseOutcome};
 use osprey_dissect::Packet;
-use osprey_tracker::Tracker;
+use osprey_tracker::{Observed, Tracker};
 
-pub use detectors::Detectors;
+pub use detectors::{Detectors, Registry};
 
 /// What a detector needs for one packet.
 pub struct Context<'p, 'a> {
@@ -23,6 +23,32 @@ pub struct Context<'p, 'a> {
     pub packet: &'p Packet<'a>,
     /// The device tracker, after this packet was tracked.
     pub devices: &'p Tracker,
+    /// What tracking this packet changed (devices created, a new advertised SSID).
+    pub observed: &'p Observed,
+}
+
+/// One detector: it looks at packets (and, for timers, the clock) and raises alerts through
+/// the tracker. It keeps whatever state its trigger needs and never writes anywhere else.
+pub trait Detector: Send {
+    /// Looks at one packet. Duplicates are never shown; packets with an error flag only when
+    /// [`Detector::sees_errors`] says so.
+    fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings);
+
+    /// Whether packets flagged with an error (bad FCS, truncated, malformed) are shown too.
+    fn sees_errors(&self) -> bool {
+        false
+    }
+
+    /// Called as capture time passes (at most once per capture second, with the time of the
+    /// newest packet), for alerts raised by timers rather than packets (DEVICELOST).
+    fn tick(
+        &mut self,
+        _now: Timestamp,
+        _devices: &Tracker,
+        _alerts: &mut AlertTracker,
+        _f: &mut Findings,
+    ) {
+    }
 }
 
 impl Context<'_, '_> {
@@ -47,19 +73,28 @@ impl Context<'_, '_> {
 /// added even when the alert is throttled, as Kismet does).
 #[derive(Default, Debug)]
 pub struct Findings {
-    /// Alerts emitted.
+    /// Alerts emitted. Each carries its evidence: the packet numbers (`packets.packetid`)
+    /// that triggered it; the current packet unless the detector named others.
     pub alerts: Vec<Alert>,
     /// Headers of alerts raised (emitted or throttled), for the packet tags.
     pub tagged: Vec<String>,
 }
 
 impl Findings {
-    /// Records the outcome of a raise.
+    /// Records the outcome of a raise whose evidence is the packet being inspected (filled in
+    /// by [`Detectors::inspect`]).
     pub fn record(&mut self, header: &str, outcome: RaiseOutcome) {
+        self.record_evidence(header, outcome, Vec::new());
+    }
+
+    /// Records the outcome of a raise triggered by several packets: `evidence` holds their
+    /// packet numbers (`Packet::packet_no`), in capture order.
+    pub fn record_evidence(&mut self, header: &str, outcome: RaiseOutcome, evidence: Vec<u64>) {
         if !matches!(outcome, RaiseOutcome::Unknown) {
             self.tagged.push(header.to_string());
         }
-        if let RaiseOutcome::Raised(a) = outcome {
+        if let RaiseOutcome::Raised(mut a) = outcome {
+            a.evidence = evidence;
             self.alerts.push(a);
         }
     }

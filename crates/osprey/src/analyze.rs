@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use osprey_capture::{dlt, Flow};
-use osprey_dissect::{Dissector, Link, Packet};
+use osprey_dissect::{Link, Packet};
 use osprey_wire::ieee80211::FrameType;
 use serde::Serialize;
 
-use crate::kismetdb_sink::{Datasource, KismetdbSink};
+use osprey_engine::{Engine, EngineOptions};
 
 /// Read captures and report counts per link type, frame type and subtype, errors and
 /// duplicates.
@@ -39,6 +39,10 @@ pub struct Args {
     /// Leave the packets table empty (devices, sources and messages are still logged).
     #[arg(long)]
     pub no_packets: bool,
+    /// Osprey's configuration file (Kismet's `key=value` syntax; `osprey config --defaults`
+    /// prints every option with its default).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Counts over all inputs.
@@ -108,24 +112,6 @@ pub fn default_log_name(dir: &std::path::Path) -> Result<PathBuf, String> {
         }
     }
     Err(format!("{}: no free log name for {base}", dir.display()))
-}
-
-/// A server UUID for the SYSTEM snapshot: random enough to tell runs apart.
-fn server_uuid() -> kismetdb::Uuid {
-    use std::hash::{BuildHasher, Hasher};
-    let mut b = [0u8; 16];
-    for chunk in b.chunks_mut(8) {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        h.write_u32(std::process::id());
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
-    }
-    kismetdb::Uuid(b)
 }
 
 /// One input.
@@ -393,46 +379,21 @@ pub fn run(args: &Args) -> Result<(), String> {
     };
     let started = Instant::now();
     let mut report = Report::default();
-    let mut dissector = Dissector::new();
-    let mut tracker = osprey_tracker::Tracker::new();
-    let mut alert_tracker = osprey_alerts::AlertTracker::default();
-    let mut detectors = osprey_detect::Detectors::new(&mut alert_tracker);
-    let mut failures = 0;
+    let options = crate::config::load(args.config.as_deref())?;
     let log_path = match (&args.output, args.no_log) {
         (_, true) => None,
         (Some(out), false) => Some(out.clone()),
         (None, false) => Some(default_log_name(std::path::Path::new("."))?),
     };
-    // Messages wait for the first packet so that they carry capture time.
-    let mut pending_messages: Vec<(kismetdb::Timestamp, &'static str, String)> = Vec::new();
-    let mut sink = match &log_path {
-        Some(out) => {
-            let mut s = KismetdbSink::create(out, !args.no_packets)?;
-            s.system_snapshot(0, server_uuid())?;
-            pending_messages.push((
-                kismetdb::Timestamp::default(),
-                "INFO",
-                format!("Opened kismetdb log file '{}'", out.display()),
-            ));
-            Some(s)
-        }
-        None => None,
-    };
-    // What the alert tracker noted while the detectors registered (default rates, refused
-    // definitions) goes to the log like Kismet's startup messages.
-    for (kind, text) in alert_tracker.take_notes() {
-        pending_messages.push((kismetdb::Timestamp::default(), kind, text));
-    }
+    let mut engine = Engine::new(EngineOptions {
+        options,
+        log: log_path.clone(),
+        log_packets: !args.no_packets,
+        root_check: true,
+    })?;
+    let mut failures = 0;
     report.log = log_path.as_ref().map(|p| p.display().to_string());
-    // The log's clock is the capture's: messages are stamped with the time of the packets
-    // around them, so a replay gives the same rows.
-    let mut clock = kismetdb::Timestamp::default();
-    let mut sink_error: Option<String> = None;
-    let mut tags = String::new();
-    // Device passes, as Kismet's kis_log_device_rate (30 s), on the capture clock: devices
-    // changed since the previous pass are upserted, so a killed run keeps its devices.
-    const DEVICE_PASS_SECS: i64 = 30;
-    let mut last_pass: Option<i64> = None;
+    let mut engine_error: Option<String> = None;
     for path in &args.captures {
         let before = report.packets;
         let mut frame_errors = 0u64;
@@ -441,135 +402,48 @@ pub fn run(args: &Args) -> Result<(), String> {
             Ok(osprey_capture::Format::Kismetdb) => "kismetdb",
             _ => "pcapfile",
         };
-        let mut source = Datasource::for_capture(path, typestring);
-        let mut opened = false;
+        engine.begin_source(path, typestring);
         let result = osprey_capture::for_each_frame(path, &mut |frame| {
-            let p = dissector.dissect(frame);
-            report.add(&p);
-            let observed = tracker.observe(&p, source.uuid);
-            clock = p.ts;
-            let findings = detectors.inspect(
-                &osprey_detect::Context {
-                    packet: &p,
-                    devices: &tracker,
-                },
-                &mut alert_tracker,
-            );
-            for a in &findings.alerts {
+            let done = match engine.process(frame) {
+                Ok(d) => d,
+                Err(e) => {
+                    engine_error = Some(e);
+                    return Flow::Stop;
+                }
+            };
+            let p = &done.packet;
+            report.add(p);
+            for a in &done.alerts {
                 *report.alerts.entry(a.header.clone()).or_default() += 1;
                 *report
                     .alerts_by_severity
                     .entry(a.severity.name().to_string())
                     .or_default() += 1;
             }
-            for &i in &observed.created {
-                let d = &tracker.devices()[i];
-                let what = match d.phy {
-                    osprey_dissect::Phy::Btle => "BTLE device",
-                    _ => "802.11 Wi-Fi device",
-                };
-                pending_messages.push((clock, "INFO", format!("Detected new {what} {}", d.mac)));
-            }
-            source.packets += 1;
-            if p.error.is_some() {
-                source.errors += 1;
-            }
-            if let Some(s) = sink.as_mut() {
-                let step = (|| -> Result<(), String> {
-                    if !opened {
-                        opened = true;
-                        s.datasource(&source)?;
-                        s.message(
-                            clock,
-                            "INFO",
-                            &format!("Data source '{}' launched successfully", source.definition),
-                        )?;
-                    }
-                    tags.clear();
-                    // Like Kismet, a duplicate is not dissected again and gets no tags.
-                    if let Some(d) = p.dot11().filter(|_| !p.duplicate) {
-                        d.kismet_tags(&mut tags);
-                    }
-                    match observed.new_ssid {
-                        Some(8) => tags.push_str(if tags.is_empty() {
-                            "DOT11_BEACON_SSID"
-                        } else {
-                            " DOT11_BEACON_SSID"
-                        }),
-                        Some(5) => tags.push_str(if tags.is_empty() {
-                            "DOT11_RESPONSE_SSID"
-                        } else {
-                            " DOT11_RESPONSE_SSID"
-                        }),
-                        _ => {}
-                    }
-                    let alert_tags = findings.tags();
-                    if !alert_tags.is_empty() {
-                        if !tags.is_empty() {
-                            tags.push(' ');
-                        }
-                        tags.push_str(&alert_tags);
-                    }
-                    s.packet(&p, &source, &tags)?;
-                    for a in &findings.alerts {
-                        s.alert(a, p.phy.name())?;
-                    }
-                    let due = last_pass.is_none_or(|t| clock.sec - t >= DEVICE_PASS_SECS);
-                    if due {
-                        let since = last_pass.unwrap_or(i64::MIN);
-                        for d in tracker.devices().iter().filter(|d| d.last_time >= since) {
-                            s.device(d)?;
-                        }
-                        last_pass = Some(clock.sec);
-                    }
-                    Ok(())
-                })();
-                if let Err(e) = step {
-                    sink_error = Some(e);
-                    return Flow::Stop;
-                }
-            }
             if p.error.is_some() {
                 frame_errors += 1;
                 if examples.len() < ERROR_EXAMPLES {
-                    examples.push(describe_error(report.packets - before, &p, frame.offset));
+                    examples.push(describe_error(report.packets - before, p, frame.offset));
                 }
             }
             progress.update(frame.offset);
             Flow::Continue
         });
         progress.done_before += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if let Some(e) = sink_error.take() {
+        if let Some(e) = engine_error.take() {
             return Err(e);
         }
-        let error = match result {
-            Ok(_) => None,
-            Err(e) => {
-                if !e.is_partial() {
-                    failures += 1;
-                }
-                Some(e.to_string())
-            }
-        };
-        if let Some(s) = sink.as_mut() {
-            for (t, kind, m) in pending_messages.drain(..) {
-                s.message(if t.sec == 0 { clock } else { t }, kind, &m)?;
-            }
-            if !opened {
-                s.datasource(&source)?;
-            }
-            s.datasource(&source)?;
-            match &error {
-                None => s.message(
-                    clock,
-                    "INFO",
-                    &format!(
-                        "Pcapfile '{}' closed: end of pcapfile reached",
-                        path.display()
-                    ),
-                )?,
-                Some(e) => s.message(clock, "ERROR", e)?,
-            }
+        let read_error = result.err();
+        if read_error.as_ref().is_some_and(|e| !e.is_partial()) {
+            failures += 1;
+        }
+        let error = read_error.as_ref().map(|e| e.to_string());
+        for a in &engine.end_source(path, read_error.as_ref())? {
+            *report.alerts.entry(a.header.clone()).or_default() += 1;
+            *report
+                .alerts_by_severity
+                .entry(a.severity.name().to_string())
+                .or_default() += 1;
         }
         report.files.push(FileReport {
             file: path.display().to_string(),
@@ -580,12 +454,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
     }
     progress.finish();
-    if let Some(mut s) = sink {
-        for d in tracker.devices() {
-            s.device(d)?;
-        }
-        s.close()?;
-    }
+    let tracker = engine.tracker();
     for d in tracker.devices() {
         *report
             .devices
@@ -610,7 +479,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     report.top_ssids = ssids;
     report.packets_per_sec = report.packets as f64 / started.elapsed().as_secs_f64().max(1e-9);
     report.finish_counts();
-    report.not_decoded = dissector.stats().not_decoded;
+    report.not_decoded = engine.dissector().stats().not_decoded;
+    engine.finish()?;
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         t.push('\n');

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod alerts_cmd;
 mod analyze;
-mod kismetdb_sink;
+mod config;
 mod log;
 mod output;
 mod timefmt;
@@ -22,8 +23,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// List a log's alerts (filtered, as a table or JSON), or export an alert's evidence
+    /// packets to pcapng.
+    Alerts(alerts_cmd::Args),
     /// Read captures (pcap, pcapng, kismetdb) and report what is in them.
     Analyze(analyze::Args),
+    /// Print the default configuration (`--defaults`) or check a configuration file.
+    Config(config::Args),
     /// Inspect and convert kismetdb log files (Kismet's `.kismet` logs and Osprey's).
     #[command(subcommand)]
     Log(LogCommand),
@@ -40,7 +46,9 @@ enum LogCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Alerts(args) => alerts_cmd::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Config(args) => config::run(&args),
         Command::Log(LogCommand::Info(args)) => log::info::run(&args),
         Command::Log(LogCommand::Upgrade(args)) => log::upgrade::run(&args),
     };

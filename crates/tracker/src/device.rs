@@ -259,7 +259,6 @@ impl Device {
                 let rec = match self.advertised.iter().position(|a| a.ssid == ssid) {
                     Some(i) => &mut self.advertised[i],
                     None => {
-                        new_ssid = subtype == mgmt::BEACON;
                         self.advertised.push(AdvertisedSsid {
                             ssid: ssid.to_vec(),
                             first_time: t,
@@ -276,6 +275,11 @@ impl Device {
                 rec.country = country.or(rec.country);
                 rec.wps_state = wps_state.or(rec.wps_state);
                 if subtype == mgmt::BEACON {
+                    // Beacons and probe responses are separate records in Kismet: an SSID is
+                    // new for beacons at its first beacon, even if probe responses named it.
+                    if rec.beacons == 0 {
+                        new_ssid = true;
+                    }
                     rec.beacons += 1;
                 } else {
                     rec.responses += 1;

@@ -146,6 +146,25 @@ impl<T: AsRef<[u8]>> Eapol<T> {
         }
         EapolKey::new_checked(self.body())
     }
+    /// The body as an EAPOL-Key frame, with the MIC length taken from the frame itself: the
+    /// first of 16, 24 and 32 bytes for which the key data ends exactly where the EAPOL body
+    /// ends (the AKM, which fixes the MIC length, is not in the frame; a 24-byte MIC read as
+    /// 16 bytes would put the key data length inside the MIC). When no length fits exactly
+    /// (bytes after the key data), the 16-byte reading of [`Eapol::key`].
+    pub fn key_fitted(&self) -> Result<EapolKey<&[u8]>> {
+        if self.packet_type_raw() != packet_type::KEY {
+            return Err(Error::unsupported(LAYER, 1));
+        }
+        let body = self.body();
+        for mic_len in [16, 24, 32] {
+            if let Ok(k) = EapolKey::new_checked_with_mic_len(body, mic_len) {
+                if k.key_data_len_offset() + 2 + usize::from(k.key_data_len()) == body.len() {
+                    return Ok(k);
+                }
+            }
+        }
+        EapolKey::new_checked(body)
+    }
 }
 
 /// EAPOL-Key descriptor types.
@@ -536,5 +555,38 @@ mod tests {
         assert_eq!(u.mic(), &[] as &[u8]);
         assert_eq!(u.key_data(), &[] as &[u8]);
         let _ = u.message_number();
+    }
+
+    #[test]
+    fn key_fitted_finds_the_mic_length() {
+        // A 16-byte MIC frame is read as such.
+        let f = key_frame(2, 0x13ca, 2, 0x11, &[7; 56]);
+        let e = Eapol::new_checked(&f[..]).unwrap();
+        let k = e.key_fitted().unwrap();
+        assert_eq!((k.mic_len(), k.key_data_len()), (16, 56));
+        // A 24-byte MIC (SHA-384 AKMs): the 16-byte reading takes MIC bytes as the length.
+        let mut body = f[4..81].to_vec();
+        body.extend_from_slice(&[0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 0, 0, 0, 0]);
+        body.extend_from_slice(&[0; 4]);
+        body.extend_from_slice(&[0xab; 8]); // MIC bytes 16..24
+        body.extend_from_slice(&22u16.to_be_bytes());
+        body.extend_from_slice(&[0xdd; 22]);
+        let mut f24 = std::vec![2, 3];
+        f24.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        f24.extend_from_slice(&body);
+        let e = Eapol::new_checked(&f24[..]).unwrap();
+        let k = e.key_fitted().unwrap();
+        assert_eq!((k.mic_len(), k.key_data_len()), (24, 22));
+        assert_eq!(k.key_data(), &[0xdd; 22]);
+        // Trailing bytes after the key data: no exact fit, the 16-byte reading.
+        let mut padded = f.clone();
+        padded.extend_from_slice(&[0; 3]);
+        let len = (padded.len() - 4) as u16;
+        padded[2..4].copy_from_slice(&len.to_be_bytes());
+        let e = Eapol::new_checked(&padded[..]).unwrap();
+        assert_eq!(e.key_fitted().unwrap().mic_len(), 16);
+        // Not a key frame.
+        let start = Eapol::new_checked(&[1u8, 1, 0, 0][..]).unwrap();
+        assert_eq!(start.key_fitted().unwrap_err().kind, ErrorKind::Unsupported);
     }
 }

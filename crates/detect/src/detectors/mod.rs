@@ -1,93 +1,336 @@
-//! The built-in detectors and their registration with Kismet's default rates
-//! (`conf/kismet_alerts.conf`).
+//! The built-in detectors, in groups that follow Kismet's stages, and their registration with
+//! Kismet's default rates (`conf/kismet_alerts.conf` of 2025-09-R1).
+//!
+//! Each group (`disconnect`, `dissector`, `ssid`, `data`, `system`) has a `register` function
+//! that activates its alerts through the [`Registry`], reads its options, and adds its
+//! detectors; and an `OPTIONS` list documenting those options.
 
-pub mod bcastdiscon;
-pub mod deauthcodeinvalid;
-pub mod deauthflood;
-pub mod disconcodeinvalid;
-pub mod noclientmfp;
+pub mod data;
+pub mod disconnect;
+pub mod dissector;
+pub mod eapol;
+pub mod evil_twin;
+pub mod legacy;
+pub mod ssid;
+pub mod system;
 
-use osprey_alerts::{AlertTracker, Severity};
+use kismetdb::Timestamp;
+use osprey_alerts::{AlertRef, AlertTracker, Severity};
+use osprey_config::{OptionDoc, Options};
+use osprey_tracker::Tracker;
 
-use crate::{Context, Findings};
+use crate::{Context, Detector, Findings};
 
-/// Kismet's default `alert=` lines for the alerts implemented here.
+/// Kismet's default `alert=` lines (`conf/kismet_alerts.conf`, release 2025-09-R1), used for
+/// every alert the configuration does not rate. An alert with no line here gets Kismet's
+/// fallback of 10/min, 1/sec.
 pub const DEFAULT_RATES: &[&str] = &[
-    "DEAUTHFLOOD,5/min,2/sec",
+    "ADHOCCONFLICT,5/min,1/sec",
+    "ADVCRYPTCHANGE,5/min,1/sec",
+    "AIRJACKSSID,5/min,1/sec",
+    "APSPOOF,10/min,1/sec",
     "BCASTDISCON,5/min,2/sec",
-    "DISCONCODEINVALID,5/min,1/sec",
+    "BCOM11KCHAN,10/min,1/sec",
+    "BEACONRATE,5/min,1/sec",
+    "BLEEDINGTOOTH,5/min,1/sec",
+    "BSSTIMESTAMP,5/min,1/sec",
+    "CHANCHANGE,5/min,1/sec",
+    "CRYPTODROP,5/min,1/sec",
+    "DEAUTHFLOOD,5/min,2/sec",
     "DEAUTHCODEINVALID,0/min,0/sec",
+    "DHCPNAMECHANGE,5/min,1/sec",
+    "DHCPOSCHANGE,5/min,1/sec",
+    "DHCPCLIENTID,5/min,1/sec",
+    "DHCPCONFLICT,10/min,1/sec",
+    "DISASSOCTRAFFIC,10/min,1/sec",
+    "DISCONCODEINVALID,5/min,1/sec",
+    "DOT11D,5/min,1/sec",
+    "FLIPPERZERO,5/min,1/sec",
+    "FORMATSTRING,5/min,1/sec",
+    "KARMAOUI,5/min,1/sec",
+    "LUCENTTEST,0/min,0/sec",
+    "LONGSSID,5/min,1/sec",
+    "MSFBCOMSSID,5/min,1/sec",
+    "MSFDLINKRATE,5/min,1/sec",
+    "MSFNETGEARBEACON,5/min,1/sec",
+    "MALFORMMGMT,5/min,1/sec",
+    "NETSTUMBLER,0/min,0/sec",
     "NOCLIENTMFP,10/min,1/sec",
+    "NONCEDEGRADE,0/min,0/sec",
+    "NONCEREUSE,0/min,0/sec",
+    "NULLPROBERESP,5/min,1/sec",
+    "OVERPOWERED,0/min,0/sec",
+    "PROBECHAN,5/min,1/sec",
+    "QCOMEXTENDED,0/min,0/sec",
+    "RSNLOOP,5/min,1/sec",
+    "RTL8195VD1406,5/min,1/sec",
+    "RTLWIFIP2P,5/min,1/sec",
+    "SSIDCANARY,5/min,1/sec",
+    "VDOO202027301,5/min,1/sec",
+    "VDOO202027302,5/min,1/sec",
+    "WPSBRUTE,5/min,1/sec",
+    "WMMOVERFLOW,10/min,1/sec",
+    "WMMTSPEC,10/min,1/sec",
 ];
+
+/// The order in which Kismet 2025-09-R1 registers its alerts (and lists them in
+/// `/alerts/definitions.json`). Osprey's groups register in another order; [`kismet_order`]
+/// sorts definitions back into this one. DISASSOCTRAFFIC, which Kismet never registers, goes
+/// after its 802.11 alerts.
+pub const KISMET_ORDER: &[&str] = &[
+    "KISMET",
+    "DEVICEFOUND",
+    "DEVICELOST",
+    "DHCPCLIENTID",
+    "NETSTUMBLER",
+    "NULLPROBERESP",
+    "LUCENTTEST",
+    "MSFBCOMSSID",
+    "MSFDLINKRATE",
+    "MSFNETGEARBEACON",
+    "LONGSSID",
+    "DISCONCODEINVALID",
+    "DEAUTHCODEINVALID",
+    "WMMOVERFLOW",
+    "CHANCHANGE",
+    "DHCPCONFLICT",
+    "BCASTDISCON",
+    "AIRJACKSSID",
+    "CRYPTODROP",
+    "DHCPNAMECHANGE",
+    "DHCPOSCHANGE",
+    "ADHOCCONFLICT",
+    "SSIDCANARY",
+    "APSPOOF",
+    "DOT11D",
+    "BEACONRATE",
+    "ADVCRYPTCHANGE",
+    "MALFORMMGMT",
+    "WPSBRUTE",
+    "KARMAOUI",
+    "OVERPOWERED",
+    "NONCEDEGRADE",
+    "NONCEREUSE",
+    "WMMTSPEC",
+    "RSNLOOP",
+    "BCOM11KCHAN",
+    "BSSTIMESTAMP",
+    "PROBECHAN",
+    "QCOMEXTENDED",
+    "BADFIXLENIE",
+    "RTLWIFIP2P",
+    "DEAUTHFLOOD",
+    "NOCLIENTMFP",
+    "RTL8195VD1406",
+    "VDOO202027301",
+    "VDOO202027302",
+    "FORMATSTRING",
+    "DISASSOCTRAFFIC",
+    "FLIPPERZERO",
+    "BLEEDINGTOOTH",
+    "SOURCEERROR",
+    "ROOTUSER",
+];
+
+/// The tracker's definitions in Kismet's registration order ([`KISMET_ORDER`]); definitions
+/// Kismet does not know (custom alerts) follow in their own order.
+pub fn kismet_order(alerts: &AlertTracker) -> Vec<&osprey_alerts::Definition> {
+    let mut v: Vec<(usize, usize, &osprey_alerts::Definition)> = alerts
+        .definitions()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let k = KISMET_ORDER
+                .iter()
+                .position(|h| *h == d.header)
+                .unwrap_or(KISMET_ORDER.len());
+            (k, i, d)
+        })
+        .collect();
+    v.sort_by_key(|(k, i, _)| (*k, *i));
+    v.into_iter().map(|(_, _, d)| d).collect()
+}
+
+/// The alert tracker's own options.
+pub const TRACKER_OPTIONS: &[OptionDoc] = &[
+    OptionDoc {
+        key: "alert",
+        defaults: DEFAULT_RATES,
+        example: "",
+        help: "alert=NAME,RATE[/UNIT],BURST[/UNIT]: how often an alert may be emitted (units sec,
+min, hr, day; no unit is per minute; a rate of 0 disables the alert). The first line for
+a name wins. These are Kismet's kismet_alerts.conf defaults; an alert without a line gets
+10/min,1/sec.",
+    },
+    OptionDoc {
+        key: "alertbacklog",
+        defaults: &["50"],
+        example: "",
+        help: "How many recent alerts the tracker keeps (REST all_alerts, last-time).",
+    },
+];
+
+/// Every group's options, with a title, in the order `osprey config --defaults` prints them.
+pub fn option_sections() -> Vec<(&'static str, &'static [OptionDoc])> {
+    vec![
+        ("alert tracker", TRACKER_OPTIONS),
+        ("disconnects and association", disconnect::OPTIONS),
+        ("frames and information elements", dissector::OPTIONS),
+        ("legacy tools, malformed frames, radio", legacy::OPTIONS),
+        ("SSID content", ssid::OPTIONS),
+        (
+            "changes in what access points advertise",
+            evil_twin::OPTIONS,
+        ),
+        (
+            "data frames: DHCP, WPS, traffic after disconnects",
+            data::OPTIONS,
+        ),
+        ("WPA handshakes", eapol::OPTIONS),
+        ("devices, Bluetooth, system", system::OPTIONS),
+    ]
+}
+
+/// What a group's `register` works with: the alert tracker (to activate definitions), the
+/// configuration (to read its options), and the list of detectors being built.
+pub struct Registry<'a> {
+    /// The alert tracker.
+    pub alerts: &'a mut AlertTracker,
+    /// The configuration.
+    pub options: &'a Options,
+    detectors: Vec<Box<dyn Detector>>,
+}
+
+impl Registry<'_> {
+    /// Activates an 802.11 alert (phy 0) with its rates from the configuration or Kismet's
+    /// defaults. `None` when the tracker refuses it (a duplicate name).
+    pub fn activate(
+        &mut self,
+        header: &str,
+        class: &str,
+        severity: Severity,
+        description: &str,
+    ) -> Option<AlertRef> {
+        self.alerts
+            .activate(header, class, severity, description, 0)
+    }
+
+    /// Activates an alert of another phy (`osprey_alerts::PHY_ANY`, `PHY_UNKNOWN`, or a phy
+    /// id).
+    pub fn activate_phy(
+        &mut self,
+        header: &str,
+        class: &str,
+        severity: Severity,
+        description: &str,
+        phy: i64,
+    ) -> Option<AlertRef> {
+        self.alerts
+            .activate(header, class, severity, description, phy)
+    }
+
+    /// Adds a detector.
+    pub fn add(&mut self, d: impl Detector + 'static) {
+        self.detectors.push(Box::new(d));
+    }
+}
 
 /// Every detector, with its alert registered.
 pub struct Detectors {
-    deauthflood: deauthflood::DeauthFlood,
-    bcastdiscon: bcastdiscon::BcastDiscon,
-    disconcode: InvalidReason,
-    deauthcode: InvalidReason,
-    noclientmfp: noclientmfp::NoClientMfp,
+    all: Vec<Box<dyn Detector>>,
+    last_tick: i64,
 }
 
 impl Detectors {
-    /// Registers every alert with the tracker. Rates configured before (from `alert=` lines)
-    /// win over Kismet's defaults, which are configured here otherwise.
-    pub fn new(alerts: &mut AlertTracker) -> Detectors {
+    /// Registers every alert with the tracker and builds every detector, reading their options
+    /// from `options`. `alert=` lines in `options` are applied first, so they win over
+    /// Kismet's defaults (the first line for a name wins, as in Kismet). A bad option is an
+    /// error naming its line.
+    pub fn new(
+        alerts: &mut AlertTracker,
+        options: &Options,
+    ) -> Result<Detectors, osprey_config::Error> {
+        for e in options.all("alert") {
+            let c = osprey_alerts::parse_alert_config(&e.value)
+                .map_err(|err| options.error(e, err.to_string()))?;
+            alerts.configure(c);
+        }
         for line in DEFAULT_RATES {
             if let Ok(c) = osprey_alerts::parse_alert_config(line) {
                 alerts.configure(c);
             }
         }
-        let mut reg = |h: &str, class: &str, sev: Severity, desc: &str| {
-            alerts.activate(h, class, sev, desc, 0)
+        let mut reg = Registry {
+            alerts,
+            options,
+            detectors: Vec::new(),
         };
-        Detectors {
-            deauthflood: deauthflood::DeauthFlood::new(reg(
-                "DEAUTHFLOOD",
-                "DENIAL",
-                Severity::Medium,
-                deauthflood::DESCRIPTION,
-            )),
-            bcastdiscon: bcastdiscon::BcastDiscon::new(reg(
-                "BCASTDISCON",
-                "DENIAL",
-                Severity::Medium,
-                bcastdiscon::DESCRIPTION,
-            )),
-            disconcode: disconcodeinvalid::new(reg(
-                "DISCONCODEINVALID",
-                "EXPLOIT",
-                Severity::High,
-                disconcodeinvalid::DESCRIPTION,
-            )),
-            deauthcode: deauthcodeinvalid::new(reg(
-                "DEAUTHCODEINVALID",
-                "EXPLOIT",
-                Severity::High,
-                deauthcodeinvalid::DESCRIPTION,
-            )),
-            noclientmfp: noclientmfp::NoClientMfp::new(reg(
-                "NOCLIENTMFP",
-                "SPOOF",
-                Severity::Low,
-                noclientmfp::DESCRIPTION,
-            )),
+        system::register_devices(&mut reg)?;
+        data::register(&mut reg)?;
+        legacy::register(&mut reg)?;
+        dissector::register(&mut reg)?;
+        disconnect::register(&mut reg)?;
+        ssid::register(&mut reg)?;
+        evil_twin::register(&mut reg)?;
+        eapol::register(&mut reg)?;
+        system::register_late(&mut reg)?;
+        Ok(Detectors {
+            all: reg.detectors,
+            last_tick: i64::MIN,
+        })
+    }
+
+    /// [`Detectors::new`] with the default configuration.
+    pub fn with_defaults(alerts: &mut AlertTracker) -> Detectors {
+        // The defaults are known to be valid; an empty configuration cannot be refused.
+        match Detectors::new(alerts, &Options::new()) {
+            Ok(d) => d,
+            Err(_) => Detectors {
+                all: Vec::new(),
+                last_tick: i64::MIN,
+            },
         }
     }
 
-    /// Runs every detector on one packet (after it was tracked). Duplicates and packets with
-    /// errors are not inspected, as Kismet does not classify them.
+    /// Runs every detector on one packet (after it was tracked), then the timers when the
+    /// capture clock moved to a new second. Duplicates are not inspected (Kismet does not
+    /// classify them), and packets with errors only by detectors that ask for them. Every
+    /// emitted alert without evidence gets the packet's number.
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
-        if ctx.packet.duplicate || ctx.packet.error.is_some() {
-            return f;
+        if !ctx.packet.duplicate {
+            let clean = ctx.packet.error.is_none();
+            for d in &mut self.all {
+                if clean || d.sees_errors() {
+                    d.inspect(ctx, alerts, &mut f);
+                }
+            }
+            for a in &mut f.alerts {
+                if a.evidence.is_empty() {
+                    a.evidence.push(ctx.packet.packet_no);
+                }
+                alerts.set_evidence(a.hash, &a.evidence);
+            }
         }
-        self.disconcode.inspect(ctx, alerts, &mut f);
-        self.deauthcode.inspect(ctx, alerts, &mut f);
-        self.deauthflood.inspect(ctx, alerts, &mut f);
-        self.bcastdiscon.inspect(ctx, alerts, &mut f);
-        self.noclientmfp.inspect(ctx, alerts, &mut f);
+        self.tick(ctx.now(), ctx.devices, alerts, &mut f);
         f
+    }
+
+    /// Runs the timers if `now` is in a later second than the last run.
+    pub fn tick(
+        &mut self,
+        now: Timestamp,
+        devices: &Tracker,
+        alerts: &mut AlertTracker,
+        f: &mut Findings,
+    ) {
+        if now.sec <= self.last_tick {
+            return;
+        }
+        self.last_tick = now.sec;
+        for d in &mut self.all {
+            d.tick(now, devices, alerts, f);
+        }
     }
 }
 
@@ -109,54 +352,6 @@ pub(crate) fn disconnect(ctx: &Context<'_, '_>) -> Option<(u8, u16)> {
 /// The BSSID device of the packet, if tracked.
 pub(crate) fn bssid_device<'t>(ctx: &Context<'t, '_>) -> Option<&'t osprey_tracker::Device> {
     ctx.devices.get(ctx.packet.phy, &ctx.packet.bssid)
-}
-
-/// Kismet's test for a reason code it does not know: 25 to 31, or above 45.
-pub(crate) fn invalid_reason(code: u16) -> bool {
-    (25..=31).contains(&code) || code > 45
-}
-
-/// DISCONCODEINVALID and DEAUTHCODEINVALID: a frame of one disconnect subtype whose reason code
-/// the standard does not define ([`invalid_reason`]).
-pub struct InvalidReason {
-    r: Option<osprey_alerts::AlertRef>,
-    subtype: u8,
-    header: &'static str,
-    noun: &'static str,
-}
-
-impl InvalidReason {
-    fn new(
-        r: Option<osprey_alerts::AlertRef>,
-        subtype: u8,
-        header: &'static str,
-        noun: &'static str,
-    ) -> Self {
-        InvalidReason {
-            r,
-            subtype,
-            header,
-            noun,
-        }
-    }
-
-    pub(crate) fn inspect(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        alerts: &mut AlertTracker,
-        f: &mut Findings,
-    ) {
-        let (Some(r), Some((st, code))) = (self.r, disconnect(ctx)) else {
-            return;
-        };
-        if st != self.subtype || !invalid_reason(code) {
-            return;
-        }
-        let p = ctx.packet;
-        let text = format!("Unknown {} code {code} from network {}", self.noun, p.bssid);
-        let addrs = [p.bssid, p.source, p.dest, kismetdb::MacAddr::ZERO];
-        f.record(self.header, crate::raise(alerts, r, ctx, addrs, &text));
-    }
 }
 
 #[cfg(test)]
@@ -203,24 +398,48 @@ pub(crate) mod testing {
         mgmt(8, [0xff; 6], AP, AP, &body)
     }
 
-    /// Runs frames through dissection, tracking and the detectors; returns the headers raised.
+    /// Runs frames through dissection, tracking and the detectors with the default
+    /// configuration; returns the headers emitted.
     pub fn run(frames: &[(Vec<u8>, i64, i64)]) -> Vec<String> {
+        run_alerts(frames, "")
+            .into_iter()
+            .map(|a| a.header)
+            .collect()
+    }
+
+    /// Runs frames like [`run`] with `config` (Osprey's config syntax, e.g.
+    /// `"alert=NONCEREUSE,10/min,1/sec"`); returns the alerts emitted.
+    pub fn run_alerts(frames: &[(Vec<u8>, i64, i64)], config: &str) -> Vec<osprey_alerts::Alert> {
+        run_dlt(105, frames, config)
+    }
+
+    /// Runs frames of link type `dlt` through dissection, tracking and the detectors with
+    /// `config`; returns the alerts emitted.
+    pub fn run_dlt(
+        dlt: u32,
+        frames: &[(Vec<u8>, i64, i64)],
+        config: &str,
+    ) -> Vec<osprey_alerts::Alert> {
+        let options = osprey_config::Options::parse("test", config).expect("test config");
         let mut alerts = osprey_alerts::AlertTracker::new(50);
-        let mut det = super::Detectors::new(&mut alerts);
+        let mut det = super::Detectors::new(&mut alerts, &options).expect("test config");
         let mut dis = osprey_dissect::Dissector::new();
         let mut tr = osprey_tracker::Tracker::new();
         let mut out = Vec::new();
         for (bytes, sec, usec) in frames {
-            let p = dis.dissect(&frame(bytes, *sec, *usec));
-            tr.observe(&p, kismetdb::Uuid::NIL);
+            let mut fr = frame(bytes, *sec, *usec);
+            fr.dlt = dlt;
+            let p = dis.dissect(&fr);
+            let observed = tr.observe(&p, kismetdb::Uuid::NIL);
             let f = det.inspect(
                 &crate::Context {
                     packet: &p,
                     devices: &tr,
+                    observed: &observed,
                 },
                 &mut alerts,
             );
-            out.extend(f.alerts.into_iter().map(|a| a.header));
+            out.extend(f.alerts);
         }
         out
     }

@@ -7,8 +7,8 @@
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 
-use super::{bssid_device, disconnect};
-use crate::{raise, Context, Findings};
+use super::super::{bssid_device, disconnect};
+use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A broadcast disconnect (deauthentication or disassociation) disconnects every client of a network at once; it is sent when an access point shuts down, and is spoofed in denial-of-service attacks";
@@ -22,13 +22,10 @@ impl BcastDiscon {
     pub(crate) fn new(r: Option<AlertRef>) -> Self {
         BcastDiscon { r }
     }
+}
 
-    pub(crate) fn inspect(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        alerts: &mut AlertTracker,
-        f: &mut Findings,
-    ) {
+impl Detector for BcastDiscon {
+    fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(_)) = (self.r, disconnect(ctx)) else {
             return;
         };
@@ -55,7 +52,7 @@ impl BcastDiscon {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::detectors::testing::*;
 
     #[test]
     fn broadcast_deauth_fires_unicast_does_not() {

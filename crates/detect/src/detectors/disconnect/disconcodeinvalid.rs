@@ -21,7 +21,7 @@ pub(crate) fn new(r: Option<AlertRef>) -> DisconCodeInvalid {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::detectors::testing::*;
 
     #[test]
     fn reserved_codes_fire_defined_ones_do_not() {

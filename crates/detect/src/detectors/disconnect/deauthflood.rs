@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 
-use super::{bssid_device, disconnect};
-use crate::{raise, Context, Findings};
+use super::super::{bssid_device, disconnect};
+use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "By spoofing disassociate or deauthenticate packets, an attacker may disconnect clients from a network which does not support management frame protection (MFP); this can be used to cause a denial of service or to capture handshakes";
@@ -22,10 +22,17 @@ pub const DESCRIPTION: &str = "By spoofing disassociate or deauthenticate packet
 /// Frames (within one-second gaps) that make a flood.
 const FLOOD: u32 = 10;
 
-/// The detector's state: per BSSID, the last second and the count.
+/// Per BSSID: the second of the last frame, and the packet numbers of the current run.
+#[derive(Default)]
+struct Run {
+    last: i64,
+    frames: Vec<u64>,
+}
+
+/// The detector's state: a run per BSSID.
 pub struct DeauthFlood {
     r: Option<AlertRef>,
-    per_bssid: HashMap<MacAddr, (i64, u32)>,
+    per_bssid: HashMap<MacAddr, Run>,
 }
 
 impl DeauthFlood {
@@ -35,13 +42,10 @@ impl DeauthFlood {
             per_bssid: HashMap::new(),
         }
     }
+}
 
-    pub(crate) fn inspect(
-        &mut self,
-        ctx: &Context<'_, '_>,
-        alerts: &mut AlertTracker,
-        f: &mut Findings,
-    ) {
+impl Detector for DeauthFlood {
+    fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(_)) = (self.r, disconnect(ctx)) else {
             return;
         };
@@ -50,33 +54,36 @@ impl DeauthFlood {
         }
         let p = ctx.packet;
         let now = ctx.now().sec;
-        let e = self.per_bssid.entry(p.bssid).or_insert((i64::MIN, 0));
-        e.1 = if now.saturating_sub(e.0) > 1 {
-            1
-        } else {
-            e.1 + 1
-        };
-        e.0 = now;
-        if e.1 > FLOOD {
-            e.1 = 1;
+        let run = self.per_bssid.entry(p.bssid).or_insert(Run {
+            last: i64::MIN,
+            frames: Vec::new(),
+        });
+        if now.saturating_sub(run.last) > 1 {
+            run.frames.clear();
+        }
+        run.last = now;
+        run.frames.push(p.packet_no);
+        if run.frames.len() as u32 > FLOOD {
+            // The eleven frames are the evidence; the count restarts at 1 (this frame), as
+            // Kismet's does, whether or not the alert is emitted.
+            let evidence = std::mem::take(&mut run.frames);
+            run.frames.push(p.packet_no);
             let text = format!("Deauth/Disassociate flood on {}", p.bssid);
-            f.record(
-                "DEAUTHFLOOD",
-                raise(
-                    alerts,
-                    r,
-                    ctx,
-                    [p.bssid, p.source, p.dest, MacAddr::ZERO],
-                    &text,
-                ),
+            let outcome = raise(
+                alerts,
+                r,
+                ctx,
+                [p.bssid, p.source, p.dest, MacAddr::ZERO],
+                &text,
             );
+            f.record_evidence("DEAUTHFLOOD", outcome, evidence);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::detectors::testing::*;
 
     /// A deauthentication with sequence number `n` (identical frames would be duplicates).
     fn deauth(n: i64) -> Vec<u8> {
@@ -89,7 +96,13 @@ mod tests {
     fn eleven_deauths_within_one_second_gaps_fire() {
         let mut frames = vec![(beacon(), 100, 0)];
         frames.extend((0..11).map(|i| (deauth(i), 101, i * 1000)));
-        assert!(run(&frames).contains(&"DEAUTHFLOOD".to_string()));
+        let fired = run_alerts(&frames, "");
+        let flood: Vec<_> = fired.iter().filter(|a| a.header == "DEAUTHFLOOD").collect();
+        assert_eq!(flood.len(), 1);
+        // The evidence is the eleven deauthentications: packets 3, 5, ..., 23 (the beacon is
+        // packet 1; originals are numbered odd, as Kismet does).
+        let want: Vec<u64> = (0..11).map(|i| 3 + 2 * i).collect();
+        assert_eq!(flood[0].evidence, want);
     }
 
     #[test]

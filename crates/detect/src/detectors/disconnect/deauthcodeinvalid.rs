@@ -22,7 +22,7 @@ pub(crate) fn new(r: Option<AlertRef>) -> DeauthCodeInvalid {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
+    use crate::detectors::testing::*;
 
     #[test]
     fn disabled_by_default_so_nothing_is_emitted() {
@@ -31,25 +31,11 @@ mod tests {
 
     #[test]
     fn fires_when_enabled_and_not_for_defined_codes() {
-        let mut alerts = osprey_alerts::AlertTracker::new(50);
-        alerts.configure(
-            osprey_alerts::parse_alert_config("DEAUTHCODEINVALID,10/min,1/sec").unwrap(),
-        );
-        let mut det = crate::Detectors::new(&mut alerts);
-        let mut dis = osprey_dissect::Dissector::new();
-        let tr = osprey_tracker::Tracker::new();
         for (code, want) in [(46u16, true), (7, false)] {
             let bytes = mgmt(12, STA, AP, AP, &code.to_le_bytes());
-            let p = dis.dissect(&frame(&bytes, 200 + i64::from(code), 0));
-            let f = det.inspect(
-                &crate::Context {
-                    packet: &p,
-                    devices: &tr,
-                },
-                &mut alerts,
-            );
+            let fired = run_alerts(&[(bytes, 200, 0)], "alert=DEAUTHCODEINVALID,10/min,1/sec");
             assert_eq!(
-                f.alerts.iter().any(|a| a.header == "DEAUTHCODEINVALID"),
+                fired.iter().any(|a| a.header == "DEAUTHCODEINVALID"),
                 want,
                 "code {code}"
             );

@@ -1,0 +1,463 @@
+//! # osprey-engine
+//!
+//! The pipeline every Osprey front end runs: a capture frame is dissected, its devices are
+//! tracked, the detectors inspect it, and what comes out goes one way, to the sinks:
+//!
+//! * every emitted alert goes to the alert tracker's backlog (done by the tracker when it
+//!   emits), to the message bus as an ALERT message `"<HEADER> <text>"`, to the event bus as
+//!   an `ALERT` event, and to the kismetdb `alerts` table;
+//! * messages (INFO, ERROR, ALERT, ...) go to the message bus (which publishes `MESSAGE`
+//!   events) and to the kismetdb `messages` table;
+//! * new devices are published as `NEW_DEVICE` (when someone listens) and logged in device
+//!   passes every 30 s of capture time; datasources as `NEW_DATASOURCE`,
+//!   `DATASOURCE_OPENED`/`_CLOSED`/`_ERROR`, and in the `datasources` table.
+//!
+//! The clock of everything is the capture's: messages and alerts carry the time of the
+//! packets around them, so a replay gives the same log at any speed.
+
+#![warn(missing_docs)]
+
+pub mod kismetdb_sink;
+
+use std::path::{Path, PathBuf};
+
+use kismetdb::Timestamp;
+use osprey_alerts::{Alert, AlertTracker};
+use osprey_bus::{flags, topic, Event, EventBus, MessageBus};
+use osprey_capture::Frame;
+use osprey_config::Options;
+use osprey_detect::Detectors;
+use osprey_dissect::{Dissector, Packet};
+use osprey_tracker::{Observed, Tracker};
+
+pub use kismetdb_sink::{Datasource, KismetdbSink};
+
+/// How often devices changed since the last pass are written, in capture seconds (Kismet's
+/// `kis_log_device_rate`).
+pub const DEVICE_PASS_SECS: i64 = 30;
+
+/// What an engine is built from.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+    /// The configuration (alert rates, detector options, `alertbacklog`).
+    pub options: Options,
+    /// The kismetdb log to create (it must not exist), or none.
+    pub log: Option<PathBuf>,
+    /// Log packets (`false` leaves the packets table empty).
+    pub log_packets: bool,
+    /// Raise Kismet's ROOTUSER alert (at the first packet) when running as root, as Kismet
+    /// does at startup.
+    pub root_check: bool,
+}
+
+/// One processed frame.
+pub struct Processed<'f> {
+    /// The dissected packet.
+    pub packet: Packet<'f>,
+    /// Alerts it caused to be emitted (already delivered).
+    pub alerts: Vec<Alert>,
+    /// What tracking it changed.
+    pub observed: Observed,
+}
+
+/// The pipeline.
+pub struct Engine {
+    dissector: Dissector,
+    tracker: Tracker,
+    alerts: AlertTracker,
+    detectors: Detectors,
+    events: EventBus,
+    messages: MessageBus,
+    log: Option<KismetdbSink>,
+    log_path: Option<PathBuf>,
+    clock: Timestamp,
+    /// Messages raised before the first packet, stamped with its time when it comes.
+    pending: Vec<(u32, String)>,
+    source: Option<Datasource>,
+    source_announced: bool,
+    last_pass: Option<i64>,
+    tags: String,
+    /// ROOTUSER is still to be raised (at the first packet).
+    root_pending: bool,
+}
+
+/// True when the process runs with user id 0 (the owner of `/proc/self` is the effective
+/// user; false where there is no `/proc`).
+fn running_as_root() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// The alert tracker the configuration asks for (`alertbacklog`, default 50).
+pub fn alert_tracker(options: &Options) -> Result<AlertTracker, String> {
+    let backlog: usize = options.get("alertbacklog", 50).map_err(|e| e.to_string())?;
+    Ok(AlertTracker::new(backlog))
+}
+
+/// A server UUID for the SYSTEM snapshot: random enough to tell runs apart.
+fn server_uuid() -> kismetdb::Uuid {
+    use std::hash::{BuildHasher, Hasher};
+    let mut b = [0u8; 16];
+    for chunk in b.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        h.write_u32(std::process::id());
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    kismetdb::Uuid(b)
+}
+
+impl Engine {
+    /// Builds the pipeline: registers every alert with the configured rates, builds the
+    /// detectors, and creates the log (with its SYSTEM snapshot). A bad option is an error
+    /// naming its line.
+    pub fn new(opts: EngineOptions) -> Result<Engine, String> {
+        let mut alerts = alert_tracker(&opts.options)?;
+        let detectors = Detectors::new(&mut alerts, &opts.options).map_err(|e| e.to_string())?;
+        let events = EventBus::new();
+        let messages = MessageBus::new(events.clone());
+        let mut pending = Vec::new();
+        let log = match &opts.log {
+            Some(path) => {
+                let mut s = KismetdbSink::create(path, opts.log_packets)?;
+                s.system_snapshot(0, server_uuid())?;
+                pending.push((
+                    flags::INFO,
+                    format!("Opened kismetdb log file '{}'", path.display()),
+                ));
+                Some(s)
+            }
+            None => None,
+        };
+        // What the alert tracker noted while the detectors registered (default rates, refused
+        // definitions), like Kismet's startup messages.
+        for (kind, text) in alerts.take_notes() {
+            pending.push((osprey_bus::Message::flags_of(kind), text));
+        }
+        Ok(Engine {
+            dissector: Dissector::new(),
+            tracker: Tracker::new(),
+            alerts,
+            detectors,
+            events,
+            messages,
+            log,
+            log_path: opts.log,
+            clock: Timestamp::default(),
+            pending,
+            source: None,
+            source_announced: false,
+            last_pass: None,
+            tags: String::new(),
+            root_pending: opts.root_check && running_as_root(),
+        })
+    }
+
+    /// The event bus (subscribe before processing to see everything).
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    /// The message bus.
+    pub fn messages(&self) -> &MessageBus {
+        &self.messages
+    }
+
+    /// The alert tracker (definitions, backlog).
+    pub fn alerts(&self) -> &AlertTracker {
+        &self.alerts
+    }
+
+    /// The device tracker.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// The dissector (its counters).
+    pub fn dissector(&self) -> &Dissector {
+        &self.dissector
+    }
+
+    /// The log being written, if any.
+    pub fn log_path(&self) -> Option<&Path> {
+        self.log_path.as_deref()
+    }
+
+    /// The capture clock: the time of the newest packet.
+    pub fn clock(&self) -> Timestamp {
+        self.clock
+    }
+
+    /// Sends a message: to the message bus and the log, stamped with the capture clock (or
+    /// the first packet's time, before any packet).
+    pub fn message(&mut self, flags: u32, text: impl Into<String>) -> Result<(), String> {
+        let text = text.into();
+        if self.clock.sec == 0 {
+            self.pending.push((flags, text));
+            return Ok(());
+        }
+        self.deliver_message(flags, text)
+    }
+
+    fn deliver_message(&mut self, fl: u32, text: String) -> Result<(), String> {
+        let m = osprey_bus::Message {
+            ts: self.clock,
+            flags: fl,
+            text,
+        };
+        if let Some(s) = self.log.as_mut() {
+            s.message(m.ts, m.msgtype(), &m.text)?;
+        }
+        self.messages.inject(m.ts, m.flags, m.text);
+        Ok(())
+    }
+
+    fn flush_pending(&mut self) -> Result<(), String> {
+        for (fl, text) in std::mem::take(&mut self.pending) {
+            self.deliver_message(fl, text)?;
+        }
+        Ok(())
+    }
+
+    /// Delivers an emitted alert: event bus, message bus (ALERT), log.
+    fn deliver_alert(&mut self, a: &Alert, phyname: &str) -> Result<(), String> {
+        if let Some(s) = self.log.as_mut() {
+            s.alert(a, phyname)?;
+        }
+        self.events
+            .publish(Event::single(topic::ALERT, a.ts, a.to_kismet_json()));
+        self.messages.inject(a.ts, flags::ALERT, a.message_text());
+        Ok(())
+    }
+
+    /// Starts reading a capture file (`typestring` `pcapfile` or `kismetdb`): its datasource.
+    pub fn begin_source(&mut self, path: &Path, typestring: &'static str) {
+        let d = Datasource::for_capture(path, typestring);
+        if self.events.wants(topic::NEW_DATASOURCE) {
+            self.events
+                .publish(Event::single(topic::NEW_DATASOURCE, self.clock, d.json()));
+        }
+        self.source = Some(d);
+        self.source_announced = false;
+    }
+
+    fn announce_source(&mut self) -> Result<(), String> {
+        if self.source_announced {
+            return Ok(());
+        }
+        self.source_announced = true;
+        let Some(d) = self.source.clone() else {
+            return Ok(());
+        };
+        if let Some(s) = self.log.as_mut() {
+            s.datasource(&d)?;
+        }
+        let uuid = serde_json::Value::String(d.uuid.to_string()).to_string();
+        self.events
+            .publish(Event::single(topic::DATASOURCE_OPENED, self.clock, uuid));
+        self.message(
+            flags::INFO,
+            format!("Data source '{}' launched successfully", d.definition),
+        )
+    }
+
+    /// Processes one frame of the current source.
+    pub fn process<'f>(&mut self, frame: &Frame<'f>) -> Result<Processed<'f>, String> {
+        let p = self.dissector.dissect(frame);
+        let uuid = self.source.as_ref().map(|s| s.uuid).unwrap_or_default();
+        let observed = self.tracker.observe(&p, uuid);
+        self.clock = p.ts;
+        if !self.pending.is_empty() {
+            self.flush_pending()?;
+        }
+        let mut emitted = Vec::new();
+        if self.root_pending {
+            self.root_pending = false;
+            if let Some(a) =
+                osprey_detect::detectors::system::rootuser::raise_root_user(&mut self.alerts, p.ts)
+            {
+                self.deliver_alert(&a, "UNKNOWN")?;
+                emitted.push(a);
+            }
+        }
+        self.announce_source()?;
+        if let Some(s) = self.source.as_mut() {
+            s.packets += 1;
+            if p.error.is_some() {
+                s.errors += 1;
+            }
+        }
+        let findings = self.detectors.inspect(
+            &osprey_detect::Context {
+                packet: &p,
+                devices: &self.tracker,
+                observed: &observed,
+            },
+            &mut self.alerts,
+        );
+        for &i in &observed.created {
+            let d = &self.tracker.devices()[i];
+            let what = match d.phy {
+                osprey_dissect::Phy::Btle => "BTLE device",
+                _ => "802.11 Wi-Fi device",
+            };
+            let text = format!("Detected new {what} {}", d.mac);
+            if self.events.wants(topic::NEW_DEVICE) {
+                let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
+                if manuf == osprey_oui::UNKNOWN {
+                    manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
+                }
+                let json = d.to_kismet_json(manuf);
+                self.events
+                    .publish(Event::single(topic::NEW_DEVICE, self.clock, json));
+            }
+            self.message(flags::INFO, text)?;
+        }
+        if let Some(s) = self.log.as_mut() {
+            self.tags.clear();
+            // Like Kismet, a duplicate is not dissected again and gets no tags.
+            if let Some(d) = p.dot11().filter(|_| !p.duplicate) {
+                d.kismet_tags(&mut self.tags);
+            }
+            let extra = match observed.new_ssid {
+                Some(8) => "DOT11_BEACON_SSID",
+                Some(5) => "DOT11_RESPONSE_SSID",
+                _ => "",
+            };
+            for t in std::iter::once(extra)
+                .filter(|t| !t.is_empty())
+                .chain(std::iter::once(findings.tags().as_str()).filter(|t| !t.is_empty()))
+            {
+                if !self.tags.is_empty() {
+                    self.tags.push(' ');
+                }
+                self.tags.push_str(t);
+            }
+            if let Some(src) = self.source.as_ref() {
+                s.packet(&p, src, &self.tags)?;
+            }
+        }
+        for a in &findings.alerts {
+            self.deliver_alert(a, p.phy.name())?;
+        }
+        self.device_pass(false)?;
+        emitted.extend(findings.alerts);
+        Ok(Processed {
+            packet: p,
+            alerts: emitted,
+            observed,
+        })
+    }
+
+    /// Writes the devices changed since the last pass, if a pass is due (or `force`).
+    fn device_pass(&mut self, force: bool) -> Result<(), String> {
+        let Some(s) = self.log.as_mut() else {
+            return Ok(());
+        };
+        let due = force
+            || self
+                .last_pass
+                .is_none_or(|t| self.clock.sec - t >= DEVICE_PASS_SECS);
+        if due {
+            let since = if force {
+                i64::MIN
+            } else {
+                self.last_pass.unwrap_or(i64::MIN)
+            };
+            for d in self
+                .tracker
+                .devices()
+                .iter()
+                .filter(|d| d.last_time >= since)
+            {
+                s.device(d)?;
+            }
+            self.last_pass = Some(self.clock.sec);
+        }
+        Ok(())
+    }
+
+    /// Ends the current source: its final datasource row and a closing message (`error`: what
+    /// ended it early). A source that could not be read at all raises Kismet's SOURCEERROR
+    /// one-shot alert, returned (already delivered); damage after valid frames (a truncated
+    /// last record, as a capture cut short leaves) is an ERROR message only, as Kismet raises
+    /// no alert for it either.
+    pub fn end_source(
+        &mut self,
+        path: &Path,
+        error: Option<&osprey_capture::CaptureError>,
+    ) -> Result<Vec<Alert>, String> {
+        let mut emitted = Vec::new();
+        self.flush_pending()?;
+        self.announce_source()?;
+        if let (Some(s), Some(d)) = (self.log.as_mut(), self.source.as_ref()) {
+            s.datasource(d)?;
+        }
+        let uuid = self
+            .source
+            .as_ref()
+            .map(|d| serde_json::Value::String(d.uuid.to_string()).to_string())
+            .unwrap_or_else(|| "\"\"".into());
+        match error {
+            None => {
+                self.events
+                    .publish(Event::single(topic::DATASOURCE_CLOSED, self.clock, uuid));
+                self.message(
+                    flags::INFO,
+                    format!(
+                        "Pcapfile '{}' closed: end of pcapfile reached",
+                        path.display()
+                    ),
+                )?;
+            }
+            Some(e) if e.is_partial() => {
+                self.events
+                    .publish(Event::single(topic::DATASOURCE_CLOSED, self.clock, uuid));
+                self.message(flags::ERROR, e.to_string())?;
+            }
+            Some(e) => {
+                self.events
+                    .publish(Event::single(topic::DATASOURCE_ERROR, self.clock, uuid));
+                self.message(flags::ERROR, e.to_string())?;
+                let (name, uuid) = self
+                    .source
+                    .as_ref()
+                    .map(|d| (d.name.clone(), d.uuid))
+                    .unwrap_or_default();
+                let a = osprey_detect::detectors::system::sourceerror::raise_source_error(
+                    &mut self.alerts,
+                    self.clock,
+                    &name,
+                    uuid,
+                    &e.to_string(),
+                );
+                self.deliver_alert(&a, "UNKNOWN")?;
+                emitted.push(a);
+            }
+        }
+        self.source = None;
+        Ok(emitted)
+    }
+
+    /// Finishes: writes every device and closes the log.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.flush_pending()?;
+        self.device_pass(true)?;
+        if let Some(s) = self.log.take() {
+            s.close()?;
+        }
+        Ok(())
+    }
+}
