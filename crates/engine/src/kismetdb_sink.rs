@@ -253,6 +253,12 @@ impl KismetdbSink {
             .map_err(|e| e.to_string())
     }
 
+    /// Commits the open transaction if it is older than the commit interval (call it when
+    /// idle, so rows do not wait for the next packet).
+    pub fn tick(&mut self) -> Result<(), String> {
+        self.writer.tick().map(|_| ()).map_err(|e| e.to_string())
+    }
+
     /// Closes the log.
     pub fn close(self) -> Result<(), String> {
         self.writer.close().map(|_| ()).map_err(|e| e.to_string())

@@ -50,6 +50,32 @@ pub struct EngineOptions {
     pub root_check: bool,
 }
 
+/// Why an alert raised or defined from outside the packet path was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalAlertError {
+    /// No alert has this name.
+    #[error("Unknown alert type '{0}'")]
+    Unknown(String),
+    /// The alert's rate limit refused it.
+    #[error("alert throttle reached, alert not raised.")]
+    Throttled,
+    /// A definition or rate configuration already exists for the name.
+    #[error("Could not define alert {0}: it already exists")]
+    Exists(String),
+    /// The definition could not be activated.
+    #[error("Could not activate alert {0} after definition")]
+    NotActivated(String),
+    /// Delivering it to the log failed.
+    #[error("{0}")]
+    Log(String),
+}
+
+impl From<String> for ExternalAlertError {
+    fn from(e: String) -> Self {
+        ExternalAlertError::Log(e)
+    }
+}
+
 /// One processed frame.
 pub struct Processed<'f> {
     /// The dissected packet.
@@ -74,6 +100,8 @@ pub struct Engine {
     /// Messages raised before the first packet, stamped with its time when it comes.
     pending: Vec<(u32, String)>,
     source: Option<Datasource>,
+    /// Sources that ended, for the REST datasource list.
+    sources_seen: Vec<Datasource>,
     source_announced: bool,
     last_pass: Option<i64>,
     tags: String,
@@ -158,6 +186,7 @@ impl Engine {
             clock: Timestamp::default(),
             pending,
             source: None,
+            sources_seen: Vec::new(),
             source_announced: false,
             last_pass: None,
             tags: String::new(),
@@ -447,12 +476,108 @@ impl Engine {
                 emitted.push(a);
             }
         }
-        self.source = None;
+        if let Some(d) = self.source.take() {
+            self.sources_seen.retain(|s| s.uuid != d.uuid);
+            self.sources_seen.push(d);
+        }
         Ok(emitted)
+    }
+
+    /// Raises an alert from outside the packet path (Kismet's `/alerts/raise_alerts.cmd`):
+    /// `name` must be a registered header; the alert is throttle-checked first and delivered
+    /// like any other. MACs default to zero; the time is the capture clock.
+    #[allow(clippy::too_many_arguments)]
+    pub fn raise_external(
+        &mut self,
+        name: &str,
+        text: &str,
+        bssid: kismetdb::MacAddr,
+        source: kismetdb::MacAddr,
+        dest: kismetdb::MacAddr,
+        other: kismetdb::MacAddr,
+        channel: &str,
+    ) -> Result<Alert, ExternalAlertError> {
+        let r = self
+            .alerts
+            .find(name)
+            .ok_or_else(|| ExternalAlertError::Unknown(name.to_string()))?;
+        let now = self.now();
+        if !self.alerts.potential(r, now) {
+            return Err(ExternalAlertError::Throttled);
+        }
+        match self
+            .alerts
+            .raise(r, now, bssid, source, dest, other, channel, text)
+        {
+            osprey_alerts::RaiseOutcome::Raised(a) => {
+                self.deliver_alert(&a, "UNKNOWN")?;
+                Ok(a)
+            }
+            _ => Err(ExternalAlertError::Throttled),
+        }
+    }
+
+    /// Defines and activates a custom alert (Kismet's `define_alert.cmd`): its rates, then the
+    /// definition. Fails if the name already has rates or a definition.
+    pub fn define_external(
+        &mut self,
+        config: osprey_alerts::AlertConfig,
+        class: &str,
+        severity: osprey_alerts::Severity,
+        description: &str,
+        phy: i64,
+    ) -> Result<(), ExternalAlertError> {
+        let header = config.header.clone();
+        if self.alerts.find(&header).is_some() || !self.alerts.configure(config) {
+            return Err(ExternalAlertError::Exists(header));
+        }
+        self.alerts
+            .activate(&header, class, severity, description, phy)
+            .map(|_| ())
+            .ok_or(ExternalAlertError::NotActivated(header))
+    }
+
+    /// The time used for alerts raised from outside the packet path: the capture clock, or
+    /// the wall clock before any packet.
+    pub fn now(&self) -> Timestamp {
+        if self.clock.sec != 0 {
+            return self.clock;
+        }
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp::new(d.as_secs() as i64, i64::from(d.subsec_micros()))
+    }
+
+    /// The datasources seen so far (the current one included), as Kismet's JSON records.
+    pub fn datasources(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.sources_seen.iter().map(|d| d.json()).collect();
+        if let Some(d) = &self.source {
+            if !self.sources_seen.iter().any(|s| s.uuid == d.uuid) {
+                v.push(d.json());
+            }
+        }
+        v
+    }
+
+    /// Idle work, called about once a second by a server: commits rows older than the commit
+    /// interval, so a log being served is current even when no packet arrives.
+    pub fn tick(&mut self) -> Result<(), String> {
+        self.flush_pending()?;
+        match self.log.as_mut() {
+            Some(s) => s.tick(),
+            None => Ok(()),
+        }
     }
 
     /// Finishes: writes every device and closes the log.
     pub fn finish(mut self) -> Result<(), String> {
+        self.close()
+    }
+
+    /// Writes every device and closes the log, leaving the engine usable without a log (for
+    /// a server shutting down while other threads still hold it).
+    pub fn close(&mut self) -> Result<(), String> {
         self.flush_pending()?;
         self.device_pass(true)?;
         if let Some(s) = self.log.take() {

@@ -10,6 +10,7 @@ mod analyze;
 mod config;
 mod log;
 mod output;
+mod serve;
 mod timefmt;
 
 /// Osprey: a wireless intrusion detection system compatible with Kismet's alerts and
@@ -30,6 +31,8 @@ enum Command {
     Analyze(analyze::Args),
     /// Print the default configuration (`--defaults`) or check a configuration file.
     Config(config::Args),
+    /// Serve Kismet's REST API and event bus over sources run live, or over a log.
+    Serve(serve::Args),
     /// Inspect and convert kismetdb log files (Kismet's `.kismet` logs and Osprey's).
     #[command(subcommand)]
     Log(LogCommand),
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Alerts(args) => alerts_cmd::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Config(args) => config::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Log(LogCommand::Info(args)) => log::info::run(&args),
         Command::Log(LogCommand::Upgrade(args)) => log::upgrade::run(&args),
     };

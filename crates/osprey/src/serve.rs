@@ -1,0 +1,254 @@
+//! `osprey serve`: run sources through the engine, log to a kismetdb, and answer Kismet's REST
+//! API and event bus on 127.0.0.1:2501; or, with `--log`, serve an existing log read-only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use osprey_capture::Flow;
+use osprey_engine::{Engine, EngineOptions};
+
+/// Serve Kismet's REST API and event bus.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A source: `capture.pcap[:realtime=true|pps=N]`, or a kismetdb log to replay. Repeatable;
+    /// sources are read one after the other.
+    #[arg(short = 'c', long = "source")]
+    pub sources: Vec<String>,
+    /// Serve this existing kismetdb log read-only (history, alerts, devices, pcap export),
+    /// without sources.
+    #[arg(long, conflicts_with_all = ["sources", "output", "no_log"])]
+    pub log: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2501")]
+    pub listen: SocketAddr,
+    /// Where logins and API keys are kept (default `$HOME/.osprey`).
+    #[arg(long, value_name = "DIR")]
+    pub auth_dir: Option<PathBuf>,
+    /// The kismetdb log to write (default: Kismet's name template in the current directory).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Write no log.
+    #[arg(short = 'n', long = "no-log", conflicts_with = "output")]
+    pub no_log: bool,
+    /// Osprey's configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stop when the sources are done (instead of serving until interrupted).
+    #[arg(long)]
+    pub exit_when_done: bool,
+}
+
+/// A parsed `-c` source.
+#[derive(Debug, PartialEq)]
+struct Source {
+    path: PathBuf,
+    realtime: bool,
+    pps: Option<u64>,
+}
+
+fn parse_source(s: &str) -> Result<Source, String> {
+    let (path, opts) = match s.split_once(':') {
+        Some((p, o)) if !p.is_empty() => (p, o),
+        _ => (s, ""),
+    };
+    let mut src = Source {
+        path: PathBuf::from(path),
+        realtime: false,
+        pps: None,
+    };
+    for kv in opts.split(',').filter(|x| !x.is_empty()) {
+        match kv.split_once('=') {
+            Some(("realtime", v)) => {
+                src.realtime = match v {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("{s}: realtime must be true or false")),
+                }
+            }
+            Some(("pps", v)) => {
+                src.pps = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("{s}: pps must be a positive number"))?,
+                )
+            }
+            _ => return Err(format!("{s}: unknown source option {kv:?}")),
+        }
+    }
+    Ok(src)
+}
+
+fn lock(e: &Mutex<Engine>) -> std::sync::MutexGuard<'_, Engine> {
+    e.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Reads the sources into the engine, pacing as asked.
+fn ingest(engine: Arc<Mutex<Engine>>, sources: Vec<Source>, packets: Arc<AtomicU64>) {
+    for src in sources {
+        let typestring = match osprey_capture::sniff_format(&src.path) {
+            Ok(osprey_capture::Format::Kismetdb) => "kismetdb",
+            _ => "pcapfile",
+        };
+        lock(&engine).begin_source(&src.path, typestring);
+        let started = Instant::now();
+        let mut first: Option<f64> = None;
+        let mut n = 0u64;
+        let result = osprey_capture::for_each_frame(&src.path, &mut |frame| {
+            let t = frame.ts.sec as f64 + frame.ts.usec as f64 / 1e6;
+            let due = if src.realtime {
+                let f = *first.get_or_insert(t);
+                Some(Duration::from_secs_f64((t - f).max(0.0)))
+            } else {
+                src.pps
+                    .map(|pps| Duration::from_secs_f64(n as f64 / pps as f64))
+            };
+            if let Some(due) = due {
+                if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    std::thread::sleep(wait.min(Duration::from_secs(3600)));
+                }
+            }
+            n += 1;
+            packets.fetch_add(1, Ordering::Relaxed);
+            match lock(&engine).process(frame) {
+                Ok(_) => Flow::Continue,
+                Err(e) => {
+                    crate::output::note(&format!("osprey serve: {e}"));
+                    Flow::Stop
+                }
+            }
+        });
+        let err = result.err();
+        if let Err(e) = lock(&engine).end_source(&src.path, err.as_ref()) {
+            crate::output::note(&format!("osprey serve: {e}"));
+        }
+    }
+}
+
+/// Runs `osprey serve`.
+pub fn run(args: &Args) -> Result<(), String> {
+    let auth_dir = match &args.auth_dir {
+        Some(d) => d.clone(),
+        None => PathBuf::from(std::env::var_os("HOME").ok_or("no HOME: say --auth-dir")?)
+            .join(".osprey"),
+    };
+    std::fs::create_dir_all(&auth_dir).map_err(|e| format!("{}: {e}", auth_dir.display()))?;
+    let (auth, generated) = osprey_server::auth::Auth::open(&auth_dir, Default::default())
+        .map_err(|e| e.to_string())?;
+    if let Some(pw) = generated {
+        crate::output::note(&format!(
+            "osprey serve: no login was configured; created user 'kismet' with password {pw} \
+             (shown once; its hash is in {})",
+            auth_dir.display()
+        ));
+    }
+    let packets = Arc::new(AtomicU64::new(0));
+    let (backend, engine): (
+        Arc<dyn osprey_server::backend::Backend>,
+        Option<Arc<Mutex<Engine>>>,
+    ) = match &args.log {
+        Some(log) => (Arc::new(osprey_server::backend::LogFile::open(log)?), None),
+        None => {
+            let options = crate::config::load(args.config.as_deref())?;
+            let log_path = match (&args.output, args.no_log) {
+                (_, true) => None,
+                (Some(o), false) => Some(o.clone()),
+                (None, false) => Some(crate::analyze::default_log_name(std::path::Path::new("."))?),
+            };
+            let engine = Arc::new(Mutex::new(Engine::new(EngineOptions {
+                options,
+                log: log_path,
+                log_packets: true,
+                root_check: true,
+            })?));
+            (
+                Arc::new(osprey_server::backend::Live::new(
+                    engine.clone(),
+                    packets.clone(),
+                )),
+                Some(engine),
+            )
+        }
+    };
+    let sources = args
+        .sources
+        .iter()
+        .map(|s| parse_source(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let state = osprey_server::api::State {
+        backend,
+        auth: Arc::new(auth),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let exit_when_done = args.exit_when_done;
+    let listen = args.listen;
+    let ingest_engine = engine.clone();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("{listen}: {e}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        crate::output::note(&format!("osprey serve: listening on http://{bound}"));
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        if let Some(engine) = ingest_engine {
+            let ticker = engine.clone();
+            std::thread::spawn(move || {
+                ingest(engine, sources, packets);
+                let _ = done_tx.send(());
+            });
+            // Idle commits: rows reach the log within the commit interval even with no traffic.
+            std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_millis(500));
+                if let Err(e) = lock(&ticker).tick() {
+                    crate::output::note(&format!("osprey serve: {e}"));
+                    break;
+                }
+            });
+        }
+        let shutdown = async move {
+            if exit_when_done {
+                let _ = done_rx.await;
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        };
+        osprey_server::http::serve(listener, state, shutdown)
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    if let Some(engine) = engine {
+        lock(&engine).close()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_options() {
+        assert_eq!(
+            parse_source("a.pcap:realtime=true").unwrap(),
+            Source {
+                path: "a.pcap".into(),
+                realtime: true,
+                pps: None
+            }
+        );
+        assert_eq!(parse_source("a.pcap:pps=100").unwrap().pps, Some(100));
+        assert_eq!(
+            parse_source("a.pcap").unwrap().path,
+            PathBuf::from("a.pcap")
+        );
+        assert!(parse_source("a.pcap:pps=0").is_err());
+        assert!(parse_source("a.pcap:speed=2").is_err());
+    }
+}

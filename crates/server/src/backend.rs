@@ -1,0 +1,429 @@
+//! Where the server's data comes from: a running engine (live), or a kismetdb log served
+//! read-only. Handlers see only this trait.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use osprey_bus::EventBus;
+use osprey_engine::Engine;
+
+/// One alert as the API serves it.
+#[derive(Clone, Debug)]
+pub struct AlertItem {
+    /// `kismet.alert.timestamp`.
+    pub ts: f64,
+    /// `kismet.alert.hash`.
+    pub hash: u32,
+    /// The record, Kismet's JSON text.
+    pub json: String,
+}
+
+/// One message as the API serves it.
+#[derive(Clone, Debug)]
+pub struct MessageItem {
+    /// `kismet.messagebus.message_time`.
+    pub sec: i64,
+    /// The record, Kismet's JSON text.
+    pub json: String,
+}
+
+/// An error a backend operation answers with: HTTP status and text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendError {
+    /// HTTP status.
+    pub status: u16,
+    /// Text body.
+    pub message: String,
+}
+
+impl BackendError {
+    fn new(status: u16, message: impl Into<String>) -> Self {
+        BackendError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// What the REST handlers read and do.
+pub trait Backend: Send + Sync {
+    /// Alert definitions, Kismet's JSON, in Kismet's registration order.
+    fn definitions(&self) -> Vec<serde_json::Value>;
+    /// Recent alerts, oldest first (the backlog, or the log's alerts).
+    fn alerts(&self) -> Vec<AlertItem>;
+    /// Recent messages, oldest first.
+    fn messages(&self) -> Vec<MessageItem>;
+    /// Datasource records.
+    fn datasources(&self) -> Vec<String>;
+    /// Device records (key, mac, phy, last time, JSON).
+    fn devices(&self) -> Vec<DeviceItem>;
+    /// The clock alerts and messages are stamped with (capture time), as a double.
+    fn clock(&self) -> f64;
+    /// The kismetdb log, if one is being written or served.
+    fn log_path(&self) -> Option<PathBuf>;
+    /// The event bus, when live.
+    fn events(&self) -> Option<EventBus>;
+    /// Raises an alert (live only).
+    #[allow(clippy::too_many_arguments)]
+    fn raise_alert(
+        &self,
+        name: &str,
+        text: &str,
+        macs: [kismetdb::MacAddr; 4],
+        channel: &str,
+    ) -> Result<(), BackendError>;
+    /// Defines a custom alert (live only).
+    fn define_alert(
+        &self,
+        config: osprey_alerts::AlertConfig,
+        class: &str,
+        severity: osprey_alerts::Severity,
+        description: &str,
+        phy: i64,
+    ) -> Result<(), BackendError>;
+    /// Packets seen, devices, alerts: for `/system/status.json`.
+    fn counters(&self) -> Counters;
+}
+
+/// One device.
+#[derive(Clone, Debug)]
+pub struct DeviceItem {
+    /// Device key text.
+    pub key: String,
+    /// MAC text.
+    pub mac: String,
+    /// Phy name.
+    pub phy: String,
+    /// Last seen (seconds).
+    pub last_time: i64,
+    /// Kismet's device JSON.
+    pub json: Arc<str>,
+}
+
+/// Counters for the status endpoint.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counters {
+    /// Devices tracked.
+    pub devices: u64,
+    /// Packets processed (live) or logged.
+    pub packets: u64,
+    /// Event bus events dropped for slow subscribers.
+    pub events_dropped: u64,
+}
+
+/// A running engine, shared with the ingest thread.
+pub struct Live {
+    engine: Arc<Mutex<Engine>>,
+    packets: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Live {
+    /// Serves `engine`; `packets` is the ingest thread's packet counter.
+    pub fn new(engine: Arc<Mutex<Engine>>, packets: Arc<std::sync::atomic::AtomicU64>) -> Live {
+        Live { engine, packets }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Engine> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn ts_double(ts: kismetdb::Timestamp) -> f64 {
+    ts.sec as f64 + ts.usec as f64 / 1e6
+}
+
+impl Backend for Live {
+    fn definitions(&self) -> Vec<serde_json::Value> {
+        let e = self.lock();
+        osprey_detect::detectors::kismet_order(e.alerts())
+            .into_iter()
+            .map(|d| d.to_kismet_json())
+            .collect()
+    }
+
+    fn alerts(&self) -> Vec<AlertItem> {
+        let e = self.lock();
+        e.alerts()
+            .backlog()
+            .map(|a| AlertItem {
+                ts: ts_double(a.ts),
+                hash: a.hash,
+                json: a.to_kismet_json(),
+            })
+            .collect()
+    }
+
+    fn messages(&self) -> Vec<MessageItem> {
+        let e = self.lock();
+        e.messages()
+            .recent()
+            .into_iter()
+            .map(|m| MessageItem {
+                sec: m.ts.sec,
+                json: m.to_kismet_json(),
+            })
+            .collect()
+    }
+
+    fn datasources(&self) -> Vec<String> {
+        self.lock().datasources()
+    }
+
+    fn devices(&self) -> Vec<DeviceItem> {
+        let e = self.lock();
+        e.tracker()
+            .devices()
+            .iter()
+            .map(|d| {
+                let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
+                if manuf == osprey_oui::UNKNOWN {
+                    manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
+                }
+                DeviceItem {
+                    key: d.key.to_string(),
+                    mac: d.mac.to_string(),
+                    phy: d.phy.name().to_string(),
+                    last_time: d.last_time,
+                    json: Arc::from(d.to_kismet_json(manuf)),
+                }
+            })
+            .collect()
+    }
+
+    fn clock(&self) -> f64 {
+        ts_double(self.lock().now())
+    }
+
+    fn log_path(&self) -> Option<PathBuf> {
+        self.lock().log_path().map(Path::to_path_buf)
+    }
+
+    fn events(&self) -> Option<EventBus> {
+        Some(self.lock().events().clone())
+    }
+
+    fn raise_alert(
+        &self,
+        name: &str,
+        text: &str,
+        macs: [kismetdb::MacAddr; 4],
+        channel: &str,
+    ) -> Result<(), BackendError> {
+        use osprey_engine::ExternalAlertError as E;
+        self.lock()
+            .raise_external(name, text, macs[0], macs[1], macs[2], macs[3], channel)
+            .map(|_| ())
+            .map_err(|e| match e {
+                E::Unknown(n) => BackendError::new(
+                    400,
+                    format!("Invalid request:  Unknown alert type '{}'", html_escape(&n)),
+                ),
+                E::Throttled => BackendError::new(
+                    400,
+                    "Invalid request: alert throttle reached, alert not raised.",
+                ),
+                other => BackendError::new(500, other.to_string()),
+            })
+    }
+
+    fn define_alert(
+        &self,
+        config: osprey_alerts::AlertConfig,
+        class: &str,
+        severity: osprey_alerts::Severity,
+        description: &str,
+        phy: i64,
+    ) -> Result<(), BackendError> {
+        use osprey_engine::ExternalAlertError as E;
+        self.lock()
+            .define_external(config, class, severity, description, phy)
+            .map_err(|e| match e {
+                E::Exists(_) => BackendError::new(503, "Could not define alert"),
+                E::NotActivated(_) => {
+                    BackendError::new(504, "Could not activate alert after definition")
+                }
+                other => BackendError::new(500, other.to_string()),
+            })
+    }
+
+    fn counters(&self) -> Counters {
+        let e = self.lock();
+        Counters {
+            devices: e.tracker().devices().len() as u64,
+            packets: self.packets.load(std::sync::atomic::Ordering::Relaxed),
+            events_dropped: e.events().stats().dropped,
+        }
+    }
+}
+
+/// Escapes `<`, `>`, `&`, `"` and `'` for text echoed in a response.
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// A kismetdb log served read-only: every request reads the log (it may be Kismet's).
+pub struct LogFile {
+    path: PathBuf,
+}
+
+impl LogFile {
+    /// Checks that `path` opens as a kismetdb log.
+    pub fn open(path: &Path) -> Result<LogFile, String> {
+        kismetdb::Reader::open(path).map_err(|e| e.to_string())?;
+        Ok(LogFile {
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn reader(&self) -> Option<kismetdb::Reader> {
+        kismetdb::Reader::open(&self.path).ok()
+    }
+}
+
+fn read_only() -> BackendError {
+    BackendError::new(
+        405,
+        "Invalid request: this server serves a kismetdb log read-only",
+    )
+}
+
+impl Backend for LogFile {
+    fn definitions(&self) -> Vec<serde_json::Value> {
+        // A log does not record definitions: list Osprey's built-in ones.
+        let mut alerts = osprey_alerts::AlertTracker::new(0);
+        let _ = osprey_detect::Detectors::with_defaults(&mut alerts);
+        osprey_detect::detectors::kismet_order(&alerts)
+            .into_iter()
+            .map(|d| d.to_kismet_json())
+            .collect()
+    }
+
+    fn alerts(&self) -> Vec<AlertItem> {
+        let mut out = Vec::new();
+        if let Some(r) = self.reader() {
+            if let Ok(mut q) = r.alerts() {
+                let _ = q.for_each(|a| -> kismetdb::Result<()> {
+                    let json = String::from_utf8_lossy(&a.json).into_owned();
+                    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+                    out.push(AlertItem {
+                        ts: v["kismet.alert.timestamp"]
+                            .as_f64()
+                            .unwrap_or(ts_double(a.ts)),
+                        hash: v["kismet.alert.hash"].as_u64().unwrap_or(0) as u32,
+                        json,
+                    });
+                    Ok(())
+                });
+            }
+        }
+        out.sort_by(|a, b| a.ts.total_cmp(&b.ts));
+        out
+    }
+
+    fn messages(&self) -> Vec<MessageItem> {
+        let mut out = Vec::new();
+        if let Some(r) = self.reader() {
+            if let Ok(mut q) = r.messages() {
+                let _ = q.for_each(|m| -> kismetdb::Result<()> {
+                    let msg = osprey_bus::Message {
+                        ts: kismetdb::Timestamp::new(m.ts_sec, 0),
+                        flags: osprey_bus::Message::flags_of(&m.msgtype),
+                        text: m.message.to_string(),
+                    };
+                    out.push(MessageItem {
+                        sec: m.ts_sec,
+                        json: msg.to_kismet_json(),
+                    });
+                    Ok(())
+                });
+            }
+        }
+        out
+    }
+
+    fn datasources(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(r) = self.reader() {
+            if let Ok(mut q) = r.datasources() {
+                let _ = q.for_each(|d| -> kismetdb::Result<()> {
+                    out.push(String::from_utf8_lossy(&d.json).into_owned());
+                    Ok(())
+                });
+            }
+        }
+        out
+    }
+
+    fn devices(&self) -> Vec<DeviceItem> {
+        let mut out = Vec::new();
+        if let Some(r) = self.reader() {
+            if let Ok(mut q) = r.devices() {
+                let _ = q.for_each(|d| -> kismetdb::Result<()> {
+                    out.push(DeviceItem {
+                        key: d.devkey.map(|k| k.to_string()).unwrap_or_default(),
+                        mac: d.devmac.to_string(),
+                        phy: d.phyname.to_string(),
+                        last_time: d.last_time,
+                        json: Arc::from(String::from_utf8_lossy(&d.device).as_ref()),
+                    });
+                    Ok(())
+                });
+            }
+        }
+        out
+    }
+
+    fn clock(&self) -> f64 {
+        self.alerts().last().map(|a| a.ts).unwrap_or(0.0)
+    }
+
+    fn log_path(&self) -> Option<PathBuf> {
+        Some(self.path.clone())
+    }
+
+    fn events(&self) -> Option<EventBus> {
+        None
+    }
+
+    fn raise_alert(
+        &self,
+        _: &str,
+        _: &str,
+        _: [kismetdb::MacAddr; 4],
+        _: &str,
+    ) -> Result<(), BackendError> {
+        Err(read_only())
+    }
+
+    fn define_alert(
+        &self,
+        _: osprey_alerts::AlertConfig,
+        _: &str,
+        _: osprey_alerts::Severity,
+        _: &str,
+        _: i64,
+    ) -> Result<(), BackendError> {
+        Err(read_only())
+    }
+
+    fn counters(&self) -> Counters {
+        let r = self.reader();
+        let count = |t| r.as_ref().and_then(|r| r.count(t).ok()).unwrap_or(0);
+        Counters {
+            devices: count(kismetdb::Table::Devices),
+            packets: count(kismetdb::Table::Packets),
+            events_dropped: 0,
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The HTTP layer (axum): every request goes through one handler that finds the route in
+//! [`crate::routes`], authenticates, checks the role, bounds the body, parses the command and
+//! calls [`crate::api::handle`] on a blocking thread. Errors are 4xx with a JSON body.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body as AxumBody;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Request, State as AxState};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use osprey_bus::{Delivery, EventBus};
+
+use crate::api::{Body, Reply, State};
+use crate::routes::{self, NoMatch};
+
+/// Largest request body accepted, as Kismet's (100 000 bytes).
+pub const MAX_BODY: usize = 100_000;
+
+/// Events queued for one websocket client before it counts as not keeping up.
+pub const WS_QUEUE: usize = 4096;
+
+/// The application.
+pub fn app(state: State) -> Router {
+    Router::new().fallback(dispatch).with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: State,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+fn to_response(r: Reply) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match r.body {
+        Body::Bytes(b) => {
+            let mut resp = (status, b).into_response();
+            if !r.content_type.is_empty() {
+                if let Ok(v) = HeaderValue::from_str(r.content_type) {
+                    resp.headers_mut().insert(header::CONTENT_TYPE, v);
+                }
+            }
+            resp
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "unexpected body").into_response(),
+    }
+}
+
+fn json_error(status: u16, text: &str) -> Response {
+    to_response(Reply::error(status, text))
+}
+
+async fn dispatch(
+    AxState(state): AxState<State>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    req: Request,
+) -> Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let matched = match routes::find(&method, &path) {
+        Ok(m) => m,
+        Err(NoMatch::NotFound) => return json_error(404, "No such endpoint"),
+        Err(NoMatch::Method) => return json_error(405, "Method not allowed"),
+    };
+    let headers = req.headers();
+    let text = |h: header::HeaderName| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let query_vars: Vec<(String, String)> = crate::format::parse_command(None, b"", &query)
+        .map(|c| c.vars)
+        .unwrap_or_default();
+    let creds = crate::auth::Credentials {
+        cookie_header: text(header::COOKIE),
+        authorization: text(header::AUTHORIZATION),
+        query: query_vars,
+    };
+    let login =
+        state
+            .auth
+            .authenticate_client(&creds, Some(addr.ip()), std::time::SystemTime::now());
+    if login.role.is_none() && login.throttled {
+        return json_error(429, "Too many failed logins; try again later");
+    }
+    if !crate::auth::allows(login.role.as_ref(), &matched.route.role) {
+        let mut r = json_error(401, "Authentication required");
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Osprey\""),
+        );
+        return r;
+    }
+    let declared = text(header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return json_error(413, "Request body too large");
+    }
+    let content_type = text(header::CONTENT_TYPE);
+    let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return json_error(413, "Request body too large"),
+    };
+    let cmd = match crate::format::parse_command(content_type.as_deref(), &body, &query) {
+        Ok(c) => c,
+        Err(e) => return json_error(e.status(), &e.to_string()),
+    };
+    let st = state.clone();
+    let reply = match tokio::task::spawn_blocking(move || {
+        let r = crate::api::handle(&st, &matched, &cmd, &login);
+        (r, login)
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => return json_error(500, "Internal error"),
+    };
+    let (reply, login) = reply;
+    let mut resp = match reply.body {
+        Body::EventBus => match (ws, state.backend.events()) {
+            (Ok(ws), Some(bus)) => ws.on_upgrade(move |socket| eventbus_session(socket, bus)),
+            _ => json_error(400, "A websocket upgrade is required"),
+        },
+        Body::Pcap(log, filter) => pcap_response(log, *filter),
+        Body::Bytes(_) => to_response(reply),
+    };
+    if let Some(c) = login.set_cookie {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// A `Write` that sends 64 KiB chunks to the response body.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 64 << 10 {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.buf);
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+    }
+}
+
+/// The receiving end as a body stream.
+struct ChunkStream(tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>);
+
+impl futures_util::Stream for ChunkStream {
+    type Item = std::io::Result<Vec<u8>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+fn pcap_response(log: std::path::PathBuf, filter: crate::pcap_export::PcapFilter) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    tokio::task::spawn_blocking(move || {
+        let mut w = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::new(),
+        };
+        // Spooled: the log is read-locked only for the local pass, never for as long as a
+        // slow client takes, so the logger is never blocked by a download.
+        let r = crate::pcap_export::export_spooled(&log, &filter, &std::env::temp_dir(), &mut w);
+        let r = r.map_err(|e| std::io::Error::other(e.to_string()));
+        match r.and_then(|_| std::io::Write::flush(&mut w)) {
+            Ok(()) => {}
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
+    let mut resp = Response::new(AxumBody::from_stream(ChunkStream(rx)));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.tcpdump.pcap"),
+    );
+    resp
+}
+
+/// One websocket client of the event bus (Kismet's protocol: `{"SUBSCRIBE": topic,
+/// "fields": [...]}`, `{"UNSUBSCRIBE": topic}`; `*` for every topic). Events are sent as
+/// `{"TOPIC": record}` text frames, in publication order; a client that does not keep up loses
+/// events (counted on the bus), never slowing ingest.
+async fn eventbus_session(mut socket: WebSocket, bus: EventBus) {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<osprey_bus::Event>>(WS_QUEUE);
+    let (id, _dropped) = bus.subscribe_with(&[], move |e| match tx.try_send(e.clone()) {
+        Ok(()) => Delivery::Delivered,
+        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
+    });
+    // topic -> fields of its subscription
+    let mut subs: Vec<(String, Option<Vec<crate::format::FieldSpec>>)> = Vec::new();
+    loop {
+        tokio::select! {
+            msg = socket.recv() => {
+                let Some(Ok(msg)) = msg else { break };
+                match msg {
+                    WsMessage::Text(t) => {
+                        let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str()) else {
+                            continue;
+                        };
+                        if let Some(topic) = v.get("SUBSCRIBE").and_then(|t| t.as_str()) {
+                            let fields = v
+                                .get("fields")
+                                .and_then(|f| crate::format::parse_fields(f).ok());
+                            subs.retain(|(t, _)| t != topic);
+                            subs.push((topic.to_string(), fields));
+                        }
+                        if let Some(topic) = v.get("UNSUBSCRIBE").and_then(|t| t.as_str()) {
+                            subs.retain(|(t, _)| t != topic);
+                        }
+                        let topics: Vec<&str> = subs.iter().map(|(t, _)| t.as_str()).collect();
+                        bus.set_topics(id, &topics);
+                    }
+                    WsMessage::Binary(_) | WsMessage::Close(_) => break,
+                    _ => {}
+                }
+            }
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                let fields = subs
+                    .iter()
+                    .find(|(t, _)| t == &ev.topic)
+                    .or_else(|| subs.iter().find(|(t, _)| t == "*"))
+                    .and_then(|(_, f)| f.as_ref());
+                let text = match fields {
+                    None => ev.content_json(),
+                    Some(f) => {
+                        let mut e = (*ev).clone();
+                        for (_, v) in e.content.iter_mut() {
+                            if let Ok(s) = crate::format::simplify(v, f) {
+                                *v = s;
+                            }
+                        }
+                        e.content_json()
+                    }
+                };
+                if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    bus.unsubscribe(id);
+}
