@@ -371,3 +371,68 @@ print(json.dumps({{
     assert_eq!(v["devices"].as_array().unwrap().len(), ours.len());
     assert!(ours.len() >= 5);
 }
+
+#[test]
+fn an_existing_log_is_served_read_only() {
+    let log = shared_data().join("reference/wifite2_handshake_has_1234.kismet");
+    let s = start(&["--log", log.to_str().unwrap()]);
+    let admin = basic("kismet", &s.password);
+    let r = kismetdb::Reader::open(&log).unwrap();
+    let get = |path: &str| {
+        let (st, body) = call("GET", &format!("{}{path}", s.base), Some(&admin), None);
+        assert_eq!(st, 200, "{path}: {body}");
+        body
+    };
+    let alerts: Vec<serde_json::Value> =
+        serde_json::from_str(&get("/alerts/all_alerts.json")).unwrap();
+    assert_eq!(
+        alerts.len() as u64,
+        r.count(kismetdb::Table::Alerts).unwrap()
+    );
+    let devices: Vec<serde_json::Value> =
+        serde_json::from_str(&get("/devices/last-time/0/devices.json")).unwrap();
+    assert_eq!(
+        devices.len() as u64,
+        r.count(kismetdb::Table::Devices).unwrap()
+    );
+    let sources: Vec<serde_json::Value> =
+        serde_json::from_str(&get("/datasource/all_sources.json")).unwrap();
+    assert_eq!(
+        sources.len() as u64,
+        r.count(kismetdb::Table::Datasources).unwrap()
+    );
+    // The pcap export holds every packet of the log.
+    let resp = agent()
+        .get(&format!("{}/logging/kismetdb/pcap/all.pcapng", s.base))
+        .set("Authorization", &admin)
+        .call()
+        .unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("all.pcapng");
+    std::fs::write(&out, &bytes).unwrap();
+    let mut n = 0u64;
+    osprey_capture::for_each_frame(&out, &mut |_| {
+        n += 1;
+        osprey_capture::Flow::Continue
+    })
+    .unwrap();
+    assert_eq!(n, r.count(kismetdb::Table::Packets).unwrap());
+    // Nothing can be raised into a log.
+    let (st, _) = call(
+        "POST",
+        &format!("{}/alerts/raise_alerts.cmd", s.base),
+        Some(&admin),
+        Some(r#"{"name":"DEAUTHFLOOD","text":"x"}"#),
+    );
+    assert_eq!(st, 405);
+    // No event bus without a live engine.
+    let (st, _) = call(
+        "GET",
+        &format!("{}/eventbus/events.ws", s.base),
+        Some(&admin),
+        None,
+    );
+    assert!((400..500).contains(&st));
+}

@@ -136,9 +136,38 @@ fn str_field<'c>(cmd: &'c Command, key: &str) -> Result<&'c str, Reply> {
         })
 }
 
+/// The keys each command endpoint takes; any other key is refused (Kismet ignores them, which
+/// hides typos such as `sevrity`).
+fn allowed_keys(e: Endpoint) -> Option<&'static [&'static str]> {
+    Some(match e {
+        Endpoint::RaiseAlert => &[
+            "name", "text", "bssid", "source", "dest", "other", "channel",
+        ],
+        Endpoint::DefineAlert => &[
+            "name",
+            "description",
+            "class",
+            "severity",
+            "throttle",
+            "burst",
+            "phyname",
+        ],
+        Endpoint::ApiKeyGenerate => &["name", "role", "duration"],
+        Endpoint::ApiKeyRevoke => &["name"],
+        _ => return None,
+    })
+}
+
 /// Answers a matched request (after authentication and authorisation).
 pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply {
     let b = state.backend.as_ref();
+    if let (Some(keys), Some(serde_json::Value::Object(o))) =
+        (allowed_keys(m.route.endpoint), cmd.json.as_ref())
+    {
+        if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
+            return Reply::error(400, &format!("Invalid request: unknown field {k:?}"));
+        }
+    }
     match m.route.endpoint {
         Endpoint::SystemStatus => {
             let c = b.counters();

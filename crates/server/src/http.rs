@@ -24,6 +24,45 @@ pub const MAX_BODY: usize = 100_000;
 /// Events queued for one websocket client before it counts as not keeping up.
 pub const WS_QUEUE: usize = 4096;
 
+/// Requests per second one client address may make (sustained), and its burst.
+pub const CLIENT_RATE: f64 = 500.0;
+/// Burst of [`CLIENT_RATE`].
+pub const CLIENT_BURST: f64 = 1000.0;
+/// Client addresses tracked by the rate limiter (the least recently seen is forgotten).
+const CLIENT_TABLE: usize = 4096;
+
+/// A token bucket per client address.
+#[derive(Default)]
+pub struct RateLimiter {
+    buckets:
+        std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (f64, std::time::Instant)>>,
+}
+
+impl RateLimiter {
+    /// Takes one token for `ip`; false when the client is over its rate.
+    pub fn allow(&self, ip: std::net::IpAddr) -> bool {
+        let now = std::time::Instant::now();
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if b.len() >= CLIENT_TABLE && !b.contains_key(&ip) {
+            if let Some(oldest) = b.iter().min_by_key(|(_, v)| v.1).map(|(k, _)| *k) {
+                b.remove(&oldest);
+            }
+        }
+        let e = b.entry(ip).or_insert((CLIENT_BURST, now));
+        let refill = now.duration_since(e.1).as_secs_f64() * CLIENT_RATE;
+        e.0 = (e.0 + refill).min(CLIENT_BURST);
+        e.1 = now;
+        if e.0 >= 1.0 {
+            e.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+static LIMITER: std::sync::OnceLock<RateLimiter> = std::sync::OnceLock::new();
+
 /// The application.
 pub fn app(state: State) -> Router {
     Router::new().fallback(dispatch).with_state(state)
@@ -69,6 +108,9 @@ async fn dispatch(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     req: Request,
 ) -> Response {
+    if !LIMITER.get_or_init(RateLimiter::default).allow(addr.ip()) {
+        return json_error(429, "Too many requests from this address");
+    }
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -275,4 +317,19 @@ async fn eventbus_session(mut socket: WebSocket, bus: EventBus) {
         }
     }
     bus.unsubscribe(id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_over_its_rate_is_refused_others_are_not() {
+        let l = RateLimiter::default();
+        let a: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let b: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let allowed = (0..3000).filter(|_| l.allow(a)).count();
+        assert!((1000..1500).contains(&allowed), "{allowed}");
+        assert!(l.allow(b));
+    }
 }
