@@ -107,6 +107,12 @@ pub struct Engine {
     tags: String,
     /// ROOTUSER is still to be raised (at the first packet).
     root_pending: bool,
+    /// Phys that have devices (NEW_PHY is published for each new one).
+    phys_seen: Vec<&'static str>,
+    /// The wall-clock second of the last TIMESTAMP event.
+    last_timer: i64,
+    /// Packets processed.
+    processed: u64,
 }
 
 /// True when the process runs with user id 0 (the owner of `/proc/self` is the effective
@@ -147,6 +153,26 @@ fn server_uuid() -> kismetdb::Uuid {
     kismetdb::Uuid(b)
 }
 
+/// A device's Kismet JSON, with its manufacturer.
+fn device_json(d: &osprey_tracker::Device) -> String {
+    let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
+    if manuf == osprey_oui::UNKNOWN {
+        manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
+    }
+    d.to_kismet_json(manuf)
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn wall_clock() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::new(d.as_secs() as i64, i64::from(d.subsec_micros()))
+}
+
 impl Engine {
     /// Builds the pipeline: registers every alert with the configured rates, builds the
     /// detectors, and creates the log (with its SYSTEM snapshot). A bad option is an error
@@ -174,6 +200,15 @@ impl Engine {
         for (kind, text) in alerts.take_notes() {
             pending.push((osprey_bus::Message::flags_of(kind), text));
         }
+        if log.is_some() {
+            // Kismet publishes it when its log opens; nobody can listen this early here, but
+            // the event is counted and kept in order for in-process subscribers added later.
+            events.publish(Event {
+                topic: topic::KISMETDB_LOG_OPEN.to_string(),
+                ts: Timestamp::default(),
+                content: Vec::new(),
+            });
+        }
         Ok(Engine {
             dissector: Dissector::new(),
             tracker: Tracker::new(),
@@ -191,6 +226,9 @@ impl Engine {
             last_pass: None,
             tags: String::new(),
             root_pending: opts.root_check && running_as_root(),
+            phys_seen: Vec::new(),
+            last_timer: 0,
+            processed: 0,
         })
     }
 
@@ -305,6 +343,7 @@ impl Engine {
     /// Processes one frame of the current source.
     pub fn process<'f>(&mut self, frame: &Frame<'f>) -> Result<Processed<'f>, String> {
         let p = self.dissector.dissect(frame);
+        self.processed += 1;
         let uuid = self.source.as_ref().map(|s| s.uuid).unwrap_or_default();
         let observed = self.tracker.observe(&p, uuid);
         self.clock = p.ts;
@@ -343,17 +382,19 @@ impl Engine {
                 _ => "802.11 Wi-Fi device",
             };
             let text = format!("Detected new {what} {}", d.mac);
-            if self.events.wants(topic::NEW_DEVICE) {
-                let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
-                if manuf == osprey_oui::UNKNOWN {
-                    manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
-                }
-                let json = d.to_kismet_json(manuf);
+            let phy = d.phy.name();
+            if !self.phys_seen.contains(&phy) {
+                self.phys_seen.push(phy);
                 self.events
-                    .publish(Event::single(topic::NEW_DEVICE, self.clock, json));
+                    .publish(Event::single(topic::NEW_PHY, self.clock, json_str(phy)));
+            }
+            if self.events.wants(topic::NEW_DEVICE) {
+                self.events
+                    .publish(Event::single(topic::NEW_DEVICE, self.clock, device_json(d)));
             }
             self.message(flags::INFO, text)?;
         }
+        self.publish_dot11_events(&p, &observed);
         if let Some(s) = self.log.as_mut() {
             self.tags.clear();
             // Like Kismet, a duplicate is not dissected again and gets no tags.
@@ -388,6 +429,64 @@ impl Engine {
             alerts: emitted,
             observed,
         })
+    }
+
+    /// Kismet's 802.11 events: a new advertised, responded or probed SSID, and WPA handshake
+    /// packets. Built only when someone listens.
+    fn publish_dot11_events(&mut self, p: &Packet<'_>, observed: &Observed) {
+        let Some(d) = p.dot11() else { return };
+        let ssid_topic = match observed.new_ssid {
+            Some(8) => Some((topic::DOT11_ADVERTISED_SSID, p.bssid, "advertisedssid")),
+            Some(5) => Some((topic::DOT11_RESPONSE_SSID, p.bssid, "advertisedssid")),
+            _ if observed.new_probed => Some((topic::DOT11_PROBED_SSID, p.source, "probedssid")),
+            _ => None,
+        };
+        if let Some((t, mac, kind)) = ssid_topic {
+            if self.events.wants(t) {
+                if let Some(dev) = self.tracker.get(p.phy, &mac) {
+                    let ssid = d.ssid().unwrap_or(&[]);
+                    let rec = format!(
+                        "{{\"dot11.{kind}.ssid\": {}, \"dot11.{kind}.ssidlen\": {}, \"dot11.{kind}.first_time\": {}}}",
+                        json_str(&String::from_utf8_lossy(ssid)),
+                        ssid.len(),
+                        p.ts.sec
+                    );
+                    self.events.publish(Event {
+                        topic: t.to_string(),
+                        ts: p.ts,
+                        content: vec![
+                            ("DOT11_NEW_SSID_BASEDEV".to_string(), device_json(dev)),
+                            (t.to_string(), rec),
+                        ],
+                    });
+                }
+            }
+        }
+        if self.events.wants(topic::DOT11_WPA_HANDSHAKE) {
+            let eapol = d.eapol();
+            let key = eapol.as_ref().and_then(|e| e.key().ok());
+            if let Some(key) = key {
+                if let Some(dev) = self.tracker.get(p.phy, &p.bssid) {
+                    let rec = format!(
+                        "{{\"dot11.eapol.timestamp\": {}.{:06}, \"dot11.eapol.src_addr\": \"{}\", \"dot11.eapol.dest_addr\": \"{}\", \"dot11.eapol.message_num\": {}, \"dot11.eapol.replay_counter\": {}}}",
+                        p.ts.sec,
+                        p.ts.usec,
+                        p.source,
+                        p.dest,
+                        key.message_number().unwrap_or(0),
+                        key.replay_counter()
+                    );
+                    self.events.publish(Event {
+                        topic: topic::DOT11_WPA_HANDSHAKE.to_string(),
+                        ts: p.ts,
+                        content: vec![
+                            ("DOT11_WPA_HANDSHAKE_BASEDEV".to_string(), device_json(dev)),
+                            ("DOT11_WPA_HANDSHAKE_DOT11".to_string(), rec),
+                        ],
+                    });
+                }
+            }
+        }
     }
 
     /// Writes the devices changed since the last pass, if a pass is due (or `force`).
@@ -543,10 +642,7 @@ impl Engine {
         if self.clock.sec != 0 {
             return self.clock;
         }
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        Timestamp::new(d.as_secs() as i64, i64::from(d.subsec_micros()))
+        wall_clock()
     }
 
     /// The datasources seen so far (the current one included), as Kismet's JSON records.
@@ -563,6 +659,27 @@ impl Engine {
     /// Idle work, called about once a second by a server: commits rows older than the commit
     /// interval, so a log being served is current even when no packet arrives.
     pub fn tick(&mut self) -> Result<(), String> {
+        let now = wall_clock();
+        if now.sec != self.last_timer {
+            self.last_timer = now.sec;
+            self.events.publish(Event::single(
+                topic::TIMESTAMP,
+                now,
+                format!(
+                    "{{\"kismet.system.timestamp.sec\": {}, \"kismet.system.timestamp.usec\": {}}}",
+                    now.sec, now.usec
+                ),
+            ));
+            let stats = self.dissector.stats();
+            self.events.publish(Event::single(
+                topic::PACKETCHAIN_STATS,
+                now,
+                format!(
+                    "{{\"kismet.packetchain.processed_packets\": {}, \"kismet.packetchain.error_packets\": {}, \"kismet.packetchain.dupe_packets\": {}}}",
+                    self.processed, stats.errors, stats.duplicates
+                ),
+            ));
+        }
         self.flush_pending()?;
         match self.log.as_mut() {
             Some(s) => s.tick(),

@@ -167,3 +167,71 @@ fn a_bad_option_is_an_error_naming_the_line() {
     };
     assert!(e.starts_with("osprey.conf:2: alert: "), "{e}");
 }
+
+#[test]
+fn the_engine_publishes_kismets_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = shared_data().join("raw80211/wifite2_handshake_has_1234.cap");
+    let mut engine = Engine::new(EngineOptions {
+        log: Some(dir.path().join("t.kismet")),
+        log_packets: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let all = engine.events().subscribe(&[topic::ALL], 100_000);
+    // The second capture has probe requests for named networks.
+    let probes = shared_data().join("raw80211/aircrack_wpa2-psk-linksys.cap");
+    for c in [&capture, &probes] {
+        engine.begin_source(c, "pcapfile");
+        let read = osprey_capture::for_each_frame(c, &mut |f| {
+            engine.process(f).unwrap();
+            Flow::Continue
+        });
+        engine.end_source(c, read.err().as_ref()).unwrap();
+    }
+    engine.tick().unwrap();
+    let mut topics = std::collections::BTreeMap::<String, Vec<Vec<String>>>::new();
+    while let Some(e) = all.try_recv() {
+        let keys = e.content.iter().map(|(k, _)| k.clone()).collect();
+        for (_, v) in &e.content {
+            serde_json::from_str::<serde_json::Value>(v)
+                .unwrap_or_else(|err| panic!("{}: {err}: {v}", e.topic));
+        }
+        topics.entry(e.topic.clone()).or_default().push(keys);
+    }
+    assert_eq!(all.dropped(), 0);
+    for (t, keys) in [
+        ("ALERT", vec!["ALERT"]),
+        ("MESSAGE", vec!["MESSAGE"]),
+        ("NEW_DEVICE", vec!["NEW_DEVICE"]),
+        ("NEW_PHY", vec!["NEW_PHY"]),
+        ("NEW_DATASOURCE", vec!["NEW_DATASOURCE"]),
+        ("DATASOURCE_OPENED", vec!["DATASOURCE_OPENED"]),
+        ("DATASOURCE_CLOSED", vec!["DATASOURCE_CLOSED"]),
+        (
+            "DOT11_ADVERTISED_SSID",
+            vec!["DOT11_NEW_SSID_BASEDEV", "DOT11_ADVERTISED_SSID"],
+        ),
+        (
+            "DOT11_RESPONSE_SSID",
+            vec!["DOT11_NEW_SSID_BASEDEV", "DOT11_RESPONSE_SSID"],
+        ),
+        (
+            "DOT11_PROBED_SSID",
+            vec!["DOT11_NEW_SSID_BASEDEV", "DOT11_PROBED_SSID"],
+        ),
+        (
+            "DOT11_WPA_HANDSHAKE",
+            vec!["DOT11_WPA_HANDSHAKE_BASEDEV", "DOT11_WPA_HANDSHAKE_DOT11"],
+        ),
+        ("TIMESTAMP", vec!["TIMESTAMP"]),
+        ("PACKETCHAIN_STATS", vec!["PACKETCHAIN_STATS"]),
+    ] {
+        let got = topics
+            .get(t)
+            .unwrap_or_else(|| panic!("no {t}: {:?}", topics.keys()));
+        assert_eq!(got[0], keys, "{t}");
+    }
+    assert_eq!(topics["NEW_PHY"].len(), 1, "one phy in this capture");
+    engine.finish().unwrap();
+}

@@ -205,7 +205,8 @@ impl Device {
     }
 
     /// A management frame this device sent (`as_bssid`: the device is the frame's BSSID).
-    /// Returns true when a beacon or probe response advertised an SSID new for the device.
+    /// Returns true when a beacon or probe response advertised an SSID new for the device, or
+    /// (for a client) a probe request named an SSID it had not probed for.
     pub(crate) fn management(
         &mut self,
         p: &Packet<'_>,
@@ -287,7 +288,10 @@ impl Device {
             }
             mgmt::PROBE_REQ if !as_bssid => {
                 if let Some(s) = d.ssid().filter(|s| !s.is_empty()) {
-                    self.probed.insert(s.to_vec());
+                    if !self.probed.contains(s) {
+                        self.probed.insert(s.to_vec());
+                        return true;
+                    }
                 }
             }
             _ => {}

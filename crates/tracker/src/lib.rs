@@ -39,6 +39,8 @@ pub struct Observed {
     /// The packet is a beacon (8) or probe response (5) advertising an SSID new for its
     /// access point: the subtype.
     pub new_ssid: Option<u8>,
+    /// The packet is a probe request for an SSID its client had not probed for before.
+    pub new_probed: bool,
 }
 
 /// True for an address that may name a device: not all zero and not a group address.
@@ -206,7 +208,9 @@ impl Tracker {
                         dev.set_if_not_any(Basic::CLIENT | Basic::AP, device::CLIENT);
                         dev.basic |= Basic::CLIENT;
                     }
-                    dev.management(p, d, st, false);
+                    if dev.management(p, d, st, false) {
+                        obs.new_probed = true;
+                    }
                 }
                 if let Some(i) = t {
                     let dev = &mut self.devices[i];
