@@ -44,6 +44,22 @@ enum LogCommand {
     Info(log::info::Args),
     /// Copy a log of any db version (1 to 10) into a new db_version 9 log.
     Upgrade(log::upgrade::Args),
+    /// Export packets to pcapng (default) or pcap, with filters (Kismet's kismetdb_to_pcap).
+    ToPcap(log::to_pcap::Args),
+    /// Print device records as a JSON array or one object per line (kismetdb_dump_devices).
+    DumpDevices(log::dump_devices::Args),
+    /// What kismetdb_statistics reports: sources, devices, packets, time and location span.
+    Stats(log::stats::Args),
+    /// A KML map of located devices (kismetdb_to_kml).
+    ToKml(log::to_kml::Args),
+    /// A WiGLE CSV upload file (kismetdb_to_wiglecsv).
+    ToWiglecsv(log::to_wiglecsv::Args),
+    /// The GPS track as GPX 1.1 (kismetdb_to_gpx).
+    ToGpx(log::to_gpx::Args),
+    /// A copy of the log without packet bytes (kismetdb_strip_packets).
+    StripPackets(log::strip_packets::Args),
+    /// Recover an unclean log into a new file: journal rolled back, checked, vacuumed.
+    Clean(log::clean::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +71,14 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Log(LogCommand::Info(args)) => log::info::run(&args),
         Command::Log(LogCommand::Upgrade(args)) => log::upgrade::run(&args),
+        Command::Log(LogCommand::ToPcap(args)) => log::to_pcap::run(&args),
+        Command::Log(LogCommand::DumpDevices(args)) => log::dump_devices::run(&args),
+        Command::Log(LogCommand::Stats(args)) => log::stats::run(&args),
+        Command::Log(LogCommand::ToKml(args)) => log::to_kml::run(&args),
+        Command::Log(LogCommand::ToWiglecsv(args)) => log::to_wiglecsv::run(&args),
+        Command::Log(LogCommand::ToGpx(args)) => log::to_gpx::run(&args),
+        Command::Log(LogCommand::StripPackets(args)) => log::strip_packets::run(&args),
+        Command::Log(LogCommand::Clean(args)) => log::clean::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
