@@ -377,6 +377,15 @@ impl<R: Read> PcapngReader<R> {
                 ));
             }
             let ts = ticks.map(|t| ts_from_ticks(t, &iface)).unwrap_or_default();
+            // Enhanced and obsolete packet blocks may carry Kismet's GPS custom option after
+            // the (padded) packet data.
+            let gps = if start == 20 {
+                self.block
+                    .get((end + 3) & !3..)
+                    .and_then(|opts| kismet_gps(opts, be))
+            } else {
+                None
+            };
             stats.frames += 1;
             stats.bytes += u64::from(cap);
             let frame = Frame {
@@ -386,7 +395,7 @@ impl<R: Read> PcapngReader<R> {
                 orig_len: orig.max(cap),
                 interface: ifc,
                 offset: at,
-                gps: None,
+                gps,
             };
             if f(&frame) == Flow::Stop {
                 return Ok(stats);
@@ -395,9 +404,97 @@ impl<R: Read> PcapngReader<R> {
     }
 }
 
+/// Kismet's per-packet GPS custom option (code 2989, Kismet's PEN 55922, magic 0x47, version
+/// 1, a field bitmask, then fixed-point lon, lat [, alt]) in a packet block's options, if any.
+/// Anything malformed is ignored: the location is optional.
+fn kismet_gps(mut opts: &[u8], be: bool) -> Option<kismetdb::GpsFix> {
+    use crate::pcapng_writer::{KISMET_PEN, OPT_CUSTOM_BINARY};
+    while opts.len() >= 4 {
+        let code = rd16(opts, 0, be)?;
+        let len = usize::from(rd16(opts, 2, be)?);
+        if code == 0 {
+            return None;
+        }
+        let value = opts.get(4..4 + len)?;
+        if code == OPT_CUSTOM_BINARY && rd32(value, 0, be) == Some(KISMET_PEN) {
+            // The GPS chunk itself is little-endian, as Kismet writes it.
+            let g = value.get(4..)?;
+            if g.first() != Some(&0x47) || g.get(1) != Some(&1) {
+                return None;
+            }
+            let fields = u32::from_le_bytes(g.get(4..8)?.try_into().ok()?);
+            let mut at = 8;
+            let mut next = |g: &[u8]| -> Option<u32> {
+                let v = u32::from_le_bytes(g.get(at..at + 4)?.try_into().ok()?);
+                at += 4;
+                Some(v)
+            };
+            let deg = |v: u32| (f64::from(v) - 1_800_000_000.0) / 10_000_000.0;
+            let mut fix = kismetdb::GpsFix::default();
+            if fields & 0x2 != 0 {
+                fix.lon = deg(next(g)?);
+            }
+            if fields & 0x4 != 0 {
+                fix.lat = deg(next(g)?);
+            }
+            if fields & 0x8 != 0 {
+                fix.alt = (f64::from(next(g)?) - 1_800_000_000.0) / 10_000.0;
+            }
+            return (fix.lat != 0.0 || fix.lon != 0.0).then_some(fix);
+        }
+        opts = opts.get(4 + ((len + 3) & !3)..)?;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kismets_gps_option_is_read_back() {
+        use crate::pcapng_writer::{Gps, InterfaceDesc, PacketOptions, PcapngWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gps.pcapng");
+        let mut w = PcapngWriter::new(std::fs::File::create(&path).unwrap(), "test").unwrap();
+        let ifc = w.add_interface(&InterfaceDesc::new(105)).unwrap();
+        let gps = Gps {
+            lat: 52.3676543,
+            lon: -4.9041234,
+            alt: 12.5,
+        };
+        for (i, g) in [Some(gps), None].into_iter().enumerate() {
+            let opts = PacketOptions {
+                comment: Some("tags"),
+                gps: g,
+            };
+            w.write_packet(ifc, Timestamp::new(100 + i as i64, 0), &[1, 2, 3], 3, &opts)
+                .unwrap();
+        }
+        w.finish().unwrap();
+        let mut got = Vec::new();
+        crate::for_each_frame(&path, &mut |f| {
+            got.push(f.gps);
+            Flow::Continue
+        })
+        .unwrap();
+        assert_eq!(got.len(), 2);
+        let g = got[0].expect("the first packet has a location");
+        assert!(
+            (g.lat - gps.lat).abs() < 1e-6 && (g.lon - gps.lon).abs() < 1e-6,
+            "{g:?}"
+        );
+        assert!((g.alt - 12.5).abs() < 1e-3, "{g:?}");
+        assert_eq!(got[1], None);
+        // Garbage options never panic and give no location.
+        for opts in [
+            &[][..],
+            &[0xbd, 0x0b, 0xff, 0xff][..],
+            &[0xbd, 0x0b, 8, 0, 0x72, 0xda, 0, 0, 0x47][..],
+        ] {
+            assert_eq!(kismet_gps(opts, false), None);
+        }
+    }
 
     struct W {
         out: Vec<u8>,
