@@ -153,6 +153,9 @@ pub struct EventBusStats {
 #[derive(Clone, Default)]
 pub struct EventBus {
     inner: Arc<Mutex<Inner>>,
+    /// Subscribers, readable without the lock: the per-packet [`EventBus::wants`] checks of a
+    /// bus nobody listens to (`osprey analyze`) cost one atomic load.
+    count: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl EventBus {
@@ -185,6 +188,7 @@ impl EventBus {
             deliver: Box::new(deliver),
             dropped: dropped.clone(),
         });
+        self.count.store(g.subscribers.len(), Ordering::Relaxed);
         (id, dropped)
     }
 
@@ -224,7 +228,9 @@ impl EventBus {
 
     /// Removes a subscription.
     pub fn unsubscribe(&self, id: u64) {
-        self.lock().subscribers.retain(|s| s.id != id);
+        let mut g = self.lock();
+        g.subscribers.retain(|s| s.id != id);
+        self.count.store(g.subscribers.len(), Ordering::Relaxed);
     }
 
     /// Changes the topics of a subscription.
@@ -237,6 +243,9 @@ impl EventBus {
     /// True when some subscriber wants `topic`: publishers of costly events (device records)
     /// build them only then.
     pub fn wants(&self, topic: &str) -> bool {
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
         self.lock().subscribers.iter().any(|s| s.wants(topic))
     }
 
@@ -257,6 +266,7 @@ impl EventBus {
         }
         if !gone.is_empty() {
             g.subscribers.retain(|s| !gone.contains(&s.id));
+            self.count.store(g.subscribers.len(), Ordering::Relaxed);
         }
     }
 

@@ -141,11 +141,7 @@ impl KismetdbSink {
 
     /// Logs (upserts) a device row.
     pub fn device(&mut self, d: &osprey_tracker::Device) -> Result<(), String> {
-        let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
-        if manuf == osprey_oui::UNKNOWN {
-            manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
-        }
-        let json = d.to_kismet_json(manuf);
+        let json = crate::device_json(d);
         let (min_lat, min_lon, max_lat, max_lon, avg_lat, avg_lon) = match d.location {
             Some((a, b, c, e, sa, so, n)) if n > 0 => (a, b, c, e, sa / n as f64, so / n as f64),
             _ => (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),

@@ -153,13 +153,20 @@ fn server_uuid() -> kismetdb::Uuid {
     kismetdb::Uuid(b)
 }
 
-/// A device's Kismet JSON, with its manufacturer.
-fn device_json(d: &osprey_tracker::Device) -> String {
-    let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
+/// A device's manufacturer as Kismet names it: from its address, else from the vendor
+/// elements it advertised.
+pub fn device_manuf(d: &osprey_tracker::Device) -> &'static str {
+    let manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
     if manuf == osprey_oui::UNKNOWN {
-        manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
+        osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf)
+    } else {
+        manuf
     }
-    d.to_kismet_json(manuf)
+}
+
+/// A device's Kismet JSON record, with its manufacturer.
+pub fn device_json(d: &osprey_tracker::Device) -> String {
+    d.to_kismet_json(device_manuf(d))
 }
 
 fn json_str(s: &str) -> String {

@@ -261,6 +261,7 @@ pub fn underscore(v: Value) -> Value {
 /// Parses a time given on the command line, UTC: seconds since the epoch (`1700000000`), a date
 /// (`2024-06-10`) or a date and time (`2024-06-10T12:30:00`, `2024-06-10 12:30`, optional `Z`).
 pub fn parse_time(s: &str) -> Result<i64, String> {
+    use crate::calendar::{days_from_civil, days_in_month};
     let t = s.trim();
     let bad = || {
         format!("{s:?} is not a time (use seconds since the epoch or YYYY-MM-DD[THH:MM[:SS]], UTC)")
@@ -303,26 +304,6 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
         secs = h * 3600 + mi * 60 + se;
     }
     Ok(days_from_civil(y, m, dd) * 86_400 + secs)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

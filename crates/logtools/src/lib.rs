@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod devices;
 pub mod geo;
 pub mod maintenance;

@@ -134,6 +134,7 @@ fn ticks(ts: Timestamp) -> i128 {
 /// the last microsecond of that day and a whole second the last microsecond of that second;
 /// without it, the first microsecond.
 pub fn parse_time(text: &str, end: bool) -> Result<Timestamp, String> {
+    use crate::calendar::{days_from_civil, days_in_month};
     let s = text.trim();
     let bad = |why: &str| {
         format!(
@@ -233,30 +234,6 @@ fn with_fraction(sec: i64, frac: Option<&str>, end: bool) -> Result<Timestamp, &
             Ok(Timestamp::new(sec, usec))
         }
     }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Parses a MAC address given on the command line: six (or, EUI-64, eight) two-digit hex

@@ -341,26 +341,6 @@ fn severity_name(n: u64) -> String {
     }
 }
 
-/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// Microseconds of a fraction's digits (`"25"` → 250 000); more than six digits are cut.
 fn fraction_usec(digits: &str) -> Option<i128> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -427,10 +407,17 @@ fn parse_time(s: &str) -> Result<i128, String> {
         m.parse().map_err(|_| bad())?,
         d.parse().map_err(|_| bad())?,
     );
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+    if !(1..=12).contains(&m)
+        || d == 0
+        || i64::from(d) > osprey_logtools::calendar::days_in_month(y, i64::from(m))
+    {
         return Err(format!("{s:?}: there is no such date"));
     }
-    let mut secs = i128::from(days_from_civil(y, m, d)) * 86_400;
+    let mut secs = i128::from(osprey_logtools::calendar::days_from_civil(
+        y,
+        i64::from(m),
+        i64::from(d),
+    )) * 86_400;
     let mut usec = 0;
     if let Some(tm) = time {
         let (hms, frac) = match tm.split_once('.') {

@@ -181,6 +181,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let state = osprey_server::api::State {
         backend,
         auth: Arc::new(auth),
+        limiter: Arc::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -440,7 +440,8 @@ fn an_existing_log_is_served_read_only() {
 #[test]
 fn the_event_bus_carries_kismets_topics() {
     let capture = shared_data().join("raw80211/wifite2_handshake_has_1234.cap");
-    let s = start(&["-c", &format!("{}:pps=1500", capture.display()), "-n"]);
+    // Paced (7 s) so the client is subscribed before the handshake near the end.
+    let s = start(&["-c", &format!("{}:pps=300", capture.display()), "-n"]);
     let ws_url = format!(
         "{}/eventbus/events.ws?user=kismet&password={}",
         s.base.replace("http://", "ws://"),
@@ -467,7 +468,7 @@ fn the_event_bus_carries_kismets_topics() {
         "PACKETCHAIN_STATS",
     ];
     let mut seen = std::collections::BTreeSet::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !want.iter().all(|t| seen.contains(*t)) && std::time::Instant::now() < deadline {
         match ws.read() {
             Ok(tungstenite::Message::Text(t)) => {

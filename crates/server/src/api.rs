@@ -16,6 +16,8 @@ pub struct State {
     pub backend: Arc<dyn Backend>,
     /// Logins, sessions and API keys.
     pub auth: Arc<Auth>,
+    /// Requests per client address.
+    pub limiter: Arc<crate::http::RateLimiter>,
 }
 
 /// A response body.

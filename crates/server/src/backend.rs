@@ -174,18 +174,12 @@ impl Backend for Live {
         e.tracker()
             .devices()
             .iter()
-            .map(|d| {
-                let mut manuf = osprey_oui::kismet_manuf(d.mac.as_bytes());
-                if manuf == osprey_oui::UNKNOWN {
-                    manuf = osprey_oui::kismet_vendor_ie_manuf(&d.vendor_ouis).unwrap_or(manuf);
-                }
-                DeviceItem {
-                    key: d.key.to_string(),
-                    mac: d.mac.to_string(),
-                    phy: d.phy.name().to_string(),
-                    last_time: d.last_time,
-                    json: Arc::from(d.to_kismet_json(manuf)),
-                }
+            .map(|d| DeviceItem {
+                key: d.key.to_string(),
+                mac: d.mac.to_string(),
+                phy: d.phy.name().to_string(),
+                last_time: d.last_time,
+                json: Arc::from(osprey_engine::device_json(d)),
             })
             .collect()
     }

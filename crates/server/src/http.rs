@@ -61,8 +61,6 @@ impl RateLimiter {
     }
 }
 
-static LIMITER: std::sync::OnceLock<RateLimiter> = std::sync::OnceLock::new();
-
 /// The application.
 pub fn app(state: State) -> Router {
     Router::new().fallback(dispatch).with_state(state)
@@ -108,7 +106,7 @@ async fn dispatch(
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     req: Request,
 ) -> Response {
-    if !LIMITER.get_or_init(RateLimiter::default).allow(addr.ip()) {
+    if !state.limiter.allow(addr.ip()) {
         return json_error(429, "Too many requests from this address");
     }
     let method = req.method().as_str().to_string();

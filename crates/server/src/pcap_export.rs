@@ -10,6 +10,10 @@
 //! 3. calls [`export`] (or [`export_spooled`]) with the log path and a writer that feeds the
 //!    response body. Both block: run them on a blocking thread.
 //!
+//! The pcapng itself is written by `osprey log to-pcap`'s exporter
+//! (`osprey_logtools::pcap::export_matching`), with Kismet's REST interface naming; this
+//! module adds the request filters, the title rules and the spooling.
+//!
 //! Filters follow Kismet 2025-09-R1 (`kis_database_logfile::pcapng_endp_handler`), with these
 //! deliberate differences:
 //!
@@ -27,15 +31,12 @@
 //!   `seconds.microseconds` form of the timestamps is accepted; as in Kismet only the whole
 //!   seconds are compared.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use kismetdb::{PacketRow, Reader, Table, Timestamp, Uuid};
-use osprey_capture::pcapng_writer::{Gps, InterfaceDesc, PacketOptions, PcapngWriter};
-use osprey_capture::MAX_FRAME_LEN;
+use kismetdb::{PacketRow, Reader, Uuid};
 
 /// `shb_userappl` of the exported pcapng (Kismet writes `Kismet`).
 pub const APPLICATION: &str = "Osprey";
@@ -46,9 +47,6 @@ pub const MAX_TITLE_LEN: usize = 128;
 /// Longest `LIKE` pattern accepted, in bytes: SQLite's default
 /// `SQLITE_MAX_LIKE_PATTERN_LENGTH`, past which Kismet's query fails.
 pub const MAX_PATTERN_LEN: usize = 50_000;
-
-/// Output buffer between the pcapng writer and the caller's writer.
-const OUT_BUFFER: usize = 64 * 1024;
 
 /// Longest piece of a refused value quoted back in an error message.
 const QUOTE_MAX: usize = 64;
@@ -211,7 +209,8 @@ pub struct ExportStats {
     /// Matching rows left out because pcapng cannot hold them (negative time, or a link type
     /// outside 0..=65535).
     pub skipped: u64,
-    /// Frames cut to the capture reader's maximum (1 MiB); their original length is kept.
+    /// Frames cut to `osprey_logtools::pcap::SNAPLEN` (what libpcap readers accept); their
+    /// original length is kept.
     pub truncated: u64,
 }
 
@@ -503,23 +502,6 @@ impl PcapFilter {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-/// Why the row loop stopped early.
-enum Halt {
-    Db(kismetdb::Error),
-    Io(io::Error),
-    Limit,
-}
-
-impl From<kismetdb::Error> for Halt {
-    fn from(e: kismetdb::Error) -> Self {
-        Halt::Db(e)
-    }
-}
-
-/// The interface a packet goes to: its datasource when the log describes it (else Kismet's
-/// placeholder) and its link type.
-type IfaceKey = (Option<Uuid>, u16);
-
 /// Writes the packets of the kismetdb log at `log` that pass `filter` to `out` as a pcapng, in
 /// capture-time order, and flushes `out`.
 ///
@@ -543,38 +525,31 @@ pub fn export(
     filter: &PcapFilter,
     out: &mut dyn Write,
 ) -> Result<ExportStats, ExportError> {
+    use osprey_logtools::pcap as lt;
     let reader = Reader::open(log).map_err(ExportError::Open)?;
-    let names = datasource_names(&reader).map_err(ExportError::Read)?;
-    let mut stats = ExportStats::default();
-    let mut w = PcapngWriter::new(BufWriter::with_capacity(OUT_BUFFER, out), APPLICATION)
-        .map_err(ExportError::Write)?;
-    let limit = filter.limit.unwrap_or(u64::MAX);
-    let mut result = Ok(());
-    if limit > 0 {
-        let mut ifaces: HashMap<IfaceKey, u32> = HashMap::new();
-        let mut matched = 0u64;
-        let mut query = reader.packets_by_time().map_err(ExportError::Read)?;
-        let run = query.for_each(|p| -> Result<(), Halt> {
-            stats.rows += 1;
-            if !filter.matches(&p) {
-                return Ok(());
+    let options = lt::ExportOptions {
+        application: APPLICATION.to_string(),
+        naming: lt::InterfaceNaming::Rest,
+        order: lt::Order::Time,
+        limit: filter.limit,
+        ..lt::ExportOptions::default()
+    };
+    let s =
+        lt::export_matching(&reader, &|p| filter.matches(p), &options, out, None).map_err(|e| {
+            match e {
+                lt::Error::Read(e) => ExportError::Read(e),
+                lt::Error::Write(e) => ExportError::Write(e),
+                other => ExportError::Write(io::Error::other(other.to_string())),
             }
-            matched += 1;
-            write_row(&mut w, &p, &names, &mut ifaces, &mut stats).map_err(Halt::Io)?;
-            if matched >= limit {
-                return Err(Halt::Limit);
-            }
-            Ok(())
-        });
-        result = match run {
-            Ok(()) | Err(Halt::Limit) => Ok(()),
-            Err(Halt::Io(e)) => return Err(ExportError::Write(e)),
-            Err(Halt::Db(e)) => Err(ExportError::Read(e)),
-        };
-    }
-    // On a read error the blocks written so far still go out, whole.
-    w.finish().map_err(ExportError::Write)?;
-    result.map(|()| stats)
+        })?;
+    Ok(ExportStats {
+        rows: s.rows,
+        packets: s.packets,
+        bytes: s.bytes,
+        interfaces: s.interfaces,
+        skipped: s.skipped,
+        truncated: s.truncated,
+    })
 }
 
 /// Like [`export`], but writes the pcapng to a temporary file in `spool_dir` first and copies
@@ -639,92 +614,10 @@ impl Drop for Spool {
     }
 }
 
-/// Names of the datasources the log lists, by UUID (empty when it has no `datasources`
-/// table). Rows that do not decode are skipped: they only label interfaces.
-fn datasource_names(reader: &Reader) -> Result<HashMap<Uuid, String>, kismetdb::Error> {
-    let mut names = HashMap::new();
-    if reader.columns(Table::Datasources).is_none() {
-        return Ok(names);
-    }
-    for row in reader.datasources()?.rows() {
-        match row {
-            Ok(r) => {
-                names.entry(r.uuid).or_insert_with(|| r.name.into_owned());
-            }
-            Err(kismetdb::Error::Row { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(names)
-}
-
-/// Seconds and microseconds as pcapng can hold them (microseconds carried into seconds), or
-/// `None` for a time before 1970.
-fn normalize(ts: Timestamp) -> Option<Timestamp> {
-    let ticks = i128::from(ts.sec) * 1_000_000 + i128::from(ts.usec);
-    if ticks < 0 || ticks > i128::from(u64::MAX) {
-        return None;
-    }
-    let sec = i64::try_from(ticks / 1_000_000).ok()?;
-    Some(Timestamp::new(sec, (ticks % 1_000_000) as i64))
-}
-
-fn write_row<W: Write>(
-    w: &mut PcapngWriter<W>,
-    p: &PacketRow<'_>,
-    names: &HashMap<Uuid, String>,
-    ifaces: &mut HashMap<IfaceKey, u32>,
-    stats: &mut ExportStats,
-) -> io::Result<()> {
-    let (Ok(dlt), Some(ts)) = (u16::try_from(p.dlt), normalize(p.ts)) else {
-        stats.skipped += 1;
-        return Ok(());
-    };
-    let source = names.get_key_value(&p.datasource);
-    let key = (source.map(|(u, _)| *u), dlt);
-    let interface = match ifaces.get(&key) {
-        Some(&id) => id,
-        None => {
-            let (name, uuid) = match source {
-                Some((u, n)) => (n.as_str(), u.to_string()),
-                None => ("lo", "0".to_string()),
-            };
-            let desc = InterfaceDesc::new(u32::from(dlt))
-                .name(name)
-                .description(format!("kismetdb stored interface {name} {uuid}"));
-            let id = w.add_interface(&desc)?;
-            ifaces.insert(key, id);
-            stats.interfaces += 1;
-            id
-        }
-    };
-    let max = MAX_FRAME_LEN as usize;
-    let data = if p.packet.len() > max {
-        stats.truncated += 1;
-        &p.packet[..max]
-    } else {
-        &p.packet[..]
-    };
-    let full = p.packet_full_len.max(p.packet.len() as i64);
-    let orig_len = u32::try_from(full).unwrap_or(u32::MAX);
-    let options = PacketOptions {
-        comment: Some(p.tags.as_ref()).filter(|t| !t.is_empty()),
-        gps: p.gps.has_location().then_some(Gps {
-            lat: p.gps.lat,
-            lon: p.gps.lon,
-            alt: p.gps.alt,
-        }),
-    };
-    w.write_packet(interface, ts, data, orig_len, &options)?;
-    stats.packets += 1;
-    stats.bytes += data.len() as u64;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kismetdb::{DatasourceRow, GpsFix, MacAddr, Writer, WriterOptions};
+    use kismetdb::{DatasourceRow, GpsFix, MacAddr, Table, Timestamp, Writer, WriterOptions};
     use osprey_capture::{Flow, Frame};
     use std::borrow::Cow;
 

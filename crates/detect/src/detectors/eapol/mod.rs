@@ -69,7 +69,7 @@ pub fn register(reg: &mut Registry<'_>) -> Result<(), osprey_config::Error> {
         vdoo202027301::DESCRIPTION,
     );
     if keep {
-        reg.add(vdoo202027301::Vdoo202027301::new(r));
+        reg.add(vdoo202027301::new(r));
     }
     let r = reg.activate(
         "VDOO202027302",
@@ -78,9 +78,43 @@ pub fn register(reg: &mut Registry<'_>) -> Result<(), osprey_config::Error> {
         vdoo202027302::DESCRIPTION,
     );
     if keep {
-        reg.add(vdoo202027302::Vdoo202027302::new(r));
+        reg.add(vdoo202027302::new(r));
     }
     Ok(())
+}
+
+/// VDOO202027301 and VDOO202027302: a message 3 from an access point whose Key Data is longer
+/// than the vulnerable RTL8710C code holds, for the key descriptor versions of its cipher path.
+pub struct LongKeyData {
+    r: Option<osprey_alerts::AlertRef>,
+    header: &'static str,
+    /// The descriptor versions this alert covers.
+    versions: fn(u8) -> bool,
+    /// The longest Key Data the vulnerable path holds.
+    max: u16,
+    /// The text, with `{len}` for the length.
+    text: &'static str,
+}
+
+impl crate::Detector for LongKeyData {
+    fn inspect(
+        &mut self,
+        ctx: &Context<'_, '_>,
+        alerts: &mut osprey_alerts::AlertTracker,
+        f: &mut crate::Findings,
+    ) {
+        let Some(r) = self.r else { return };
+        let Some((version, len)) = install_from_ap(ctx) else {
+            return;
+        };
+        if !(self.versions)(version) || len <= self.max {
+            return;
+        }
+        let p = ctx.packet;
+        let text = self.text.replace("{len}", &len.to_string());
+        let addrs = [p.bssid, p.source, p.dest, kismetdb::MacAddr::ZERO];
+        f.record(self.header, crate::raise(alerts, r, ctx, addrs, &text));
+    }
 }
 
 /// For an EAPOL-Key frame from an access point (from-DS) with Ack and Install set and

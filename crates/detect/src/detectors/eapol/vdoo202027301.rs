@@ -22,11 +22,9 @@
 //! the WPA descriptor (WPA1 with TKIP is where RC4 key data lives) and fits the MIC length to
 //! the frame. Kismet runs the check once per tracked endpoint; Osprey once per frame.
 
-use kismetdb::MacAddr;
-use osprey_alerts::{AlertRef, AlertTracker};
+use osprey_alerts::AlertRef;
 
-use super::install_from_ap;
-use crate::{raise, Context, Detector, Findings};
+use super::LongKeyData;
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "Realtek RTL8710C (Ameba) Wi-Fi modules copy the RC4-decrypted key of a WPA handshake into a fixed stack buffer; an attacker who knows the network's passphrase can overflow it with an over-long key in message 3 and run code on the module (CVE-2020-27301)";
@@ -35,39 +33,13 @@ pub const DESCRIPTION: &str = "Realtek RTL8710C (Ameba) Wi-Fi modules copy the R
 pub const MAX_KEY_DATA: u16 = 0x101;
 
 /// The detector.
-pub struct Vdoo202027301 {
-    r: Option<AlertRef>,
-}
-
-impl Vdoo202027301 {
-    pub(crate) fn new(r: Option<AlertRef>) -> Self {
-        Vdoo202027301 { r }
-    }
-}
-
-impl Detector for Vdoo202027301 {
-    fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
-        let Some(r) = self.r else { return };
-        let Some((version, len)) = install_from_ap(ctx) else {
-            return;
-        };
-        if matches!(version, 0 | 2 | 3) || len <= MAX_KEY_DATA {
-            return;
-        }
-        let p = ctx.packet;
-        let text = format!(
-            "Suspiciously long WPA key in handshake ({len} bytes) which may be an attempt to exploit the CVE-2020-27301 RTL vulnerability (however chances of seeing this in the wild are likely very slim)"
-        );
-        f.record(
-            "VDOO202027301",
-            raise(
-                alerts,
-                r,
-                ctx,
-                [p.bssid, p.source, p.dest, MacAddr::ZERO],
-                &text,
-            ),
-        );
+pub(crate) fn new(r: Option<AlertRef>) -> LongKeyData {
+    LongKeyData {
+        r,
+        header: "VDOO202027301",
+        versions: |v| !matches!(v, 0 | 2 | 3),
+        max: MAX_KEY_DATA,
+        text: "Suspiciously long WPA key in handshake ({len} bytes) which may be an attempt to exploit the CVE-2020-27301 RTL vulnerability (however chances of seeing this in the wild are likely very slim)",
     }
 }
 

@@ -22,11 +22,9 @@
 //! element together (PMF with beacon protection and OCV) can legitimately pass 128 bytes of
 //! key data.
 
-use kismetdb::MacAddr;
-use osprey_alerts::{AlertRef, AlertTracker};
+use osprey_alerts::AlertRef;
 
-use super::install_from_ap;
-use crate::{raise, Context, Detector, Findings};
+use super::LongKeyData;
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "Realtek RTL8710C (Ameba) Wi-Fi modules unwrap the AES-wrapped key of a WPA handshake into a fixed stack buffer; an attacker who knows the network's passphrase can overflow it with an over-long key in message 3 and run code on the module (CVE-2020-27302)";
@@ -35,39 +33,13 @@ pub const DESCRIPTION: &str = "Realtek RTL8710C (Ameba) Wi-Fi modules unwrap the
 pub const MAX_KEY_DATA: u16 = 0x80;
 
 /// The detector.
-pub struct Vdoo202027302 {
-    r: Option<AlertRef>,
-}
-
-impl Vdoo202027302 {
-    pub(crate) fn new(r: Option<AlertRef>) -> Self {
-        Vdoo202027302 { r }
-    }
-}
-
-impl Detector for Vdoo202027302 {
-    fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
-        let Some(r) = self.r else { return };
-        let Some((version, len)) = install_from_ap(ctx) else {
-            return;
-        };
-        if !matches!(version, 2 | 3) || len <= MAX_KEY_DATA {
-            return;
-        }
-        let p = ctx.packet;
-        let text = format!(
-            "Suspiciously long WPA AES key in handshake ({len} bytes) which may be an attempt to exploit the CVE-2020-27302 RTL vulnerability (however chances of seeing this in the wild are likely very slim)"
-        );
-        f.record(
-            "VDOO202027302",
-            raise(
-                alerts,
-                r,
-                ctx,
-                [p.bssid, p.source, p.dest, MacAddr::ZERO],
-                &text,
-            ),
-        );
+pub(crate) fn new(r: Option<AlertRef>) -> LongKeyData {
+    LongKeyData {
+        r,
+        header: "VDOO202027302",
+        versions: |v| matches!(v, 2 | 3),
+        max: MAX_KEY_DATA,
+        text: "Suspiciously long WPA AES key in handshake ({len} bytes) which may be an attempt to exploit the CVE-2020-27302 RTL vulnerability (however chances of seeing this in the wild are likely very slim)",
     }
 }
 
