@@ -136,6 +136,10 @@ struct Inner {
     subscribers: Vec<Subscriber>,
     next_id: u64,
     published: u64,
+    /// Drops since the bus was created, including those of subscribers that have left.
+    dropped_total: u64,
+    /// Subscribers removed with [`EventBus::evict`].
+    evicted: u64,
 }
 
 /// Counters of the event bus.
@@ -146,6 +150,22 @@ pub struct EventBusStats {
     /// Current subscribers.
     pub subscribers: usize,
     /// Events dropped, summed over current subscribers.
+    pub dropped: u64,
+    /// Events dropped since the bus was created, summed over every subscriber it has had
+    /// (those that have left included): the number that only grows.
+    pub dropped_total: u64,
+    /// Subscribers removed for not keeping up ([`EventBus::evict`]).
+    pub evicted: u64,
+}
+
+/// One current subscriber, for status reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriberStats {
+    /// The subscription id.
+    pub id: u64,
+    /// Its topics.
+    pub topics: Vec<String>,
+    /// Events dropped for it because its queue was full.
     pub dropped: u64,
 }
 
@@ -233,6 +253,20 @@ impl EventBus {
         self.count.store(g.subscribers.len(), Ordering::Relaxed);
     }
 
+    /// Removes a subscription because it did not keep up, and counts it in
+    /// [`EventBusStats::evicted`]. Returns false when it was already gone.
+    pub fn evict(&self, id: u64) -> bool {
+        let mut g = self.lock();
+        let before = g.subscribers.len();
+        g.subscribers.retain(|s| s.id != id);
+        let removed = g.subscribers.len() != before;
+        if removed {
+            g.evicted += 1;
+        }
+        self.count.store(g.subscribers.len(), Ordering::Relaxed);
+        removed
+    }
+
     /// Changes the topics of a subscription.
     pub fn set_topics(&self, id: u64, topics: &[&str]) {
         if let Some(s) = self.lock().subscribers.iter_mut().find(|s| s.id == id) {
@@ -255,15 +289,18 @@ impl EventBus {
         let mut g = self.lock();
         g.published += 1;
         let mut gone = Vec::new();
+        let mut dropped = 0;
         for s in g.subscribers.iter_mut().filter(|s| s.wants(&event.topic)) {
             match (s.deliver)(&event) {
                 Delivery::Delivered => {}
                 Delivery::Full => {
                     s.dropped.fetch_add(1, Ordering::Relaxed);
+                    dropped += 1;
                 }
                 Delivery::Gone => gone.push(s.id),
             }
         }
+        g.dropped_total += dropped;
         if !gone.is_empty() {
             g.subscribers.retain(|s| !gone.contains(&s.id));
             self.count.store(g.subscribers.len(), Ordering::Relaxed);
@@ -281,7 +318,22 @@ impl EventBus {
                 .iter()
                 .map(|s| s.dropped.load(Ordering::Relaxed))
                 .sum(),
+            dropped_total: g.dropped_total,
+            evicted: g.evicted,
         }
+    }
+
+    /// Each current subscriber: id, topics and drops, in subscription order.
+    pub fn subscriber_stats(&self) -> Vec<SubscriberStats> {
+        self.lock()
+            .subscribers
+            .iter()
+            .map(|s| SubscriberStats {
+                id: s.id,
+                topics: s.topics.clone(),
+                dropped: s.dropped.load(Ordering::Relaxed),
+            })
+            .collect()
     }
 }
 
@@ -524,6 +576,31 @@ mod tests {
         // Caught up: delivery resumes.
         bus.publish(ev(topic::ALERT, 10));
         assert_eq!(slow.try_recv().map(|e| e.ts.sec), Some(10));
+    }
+
+    #[test]
+    fn drops_stay_counted_after_the_subscriber_is_evicted() {
+        let bus = EventBus::new();
+        let slow = bus.subscribe(&[topic::ALL], 1);
+        for i in 0..5 {
+            bus.publish(ev(topic::ALERT, i));
+        }
+        assert_eq!(bus.stats().dropped, 4);
+        let info = bus.subscriber_stats();
+        assert_eq!(info.len(), 1);
+        assert_eq!((info[0].id, info[0].dropped), (slow.id(), 4));
+        assert_eq!(info[0].topics, vec!["*".to_string()]);
+        assert!(bus.evict(slow.id()));
+        assert!(!bus.evict(slow.id()), "already gone");
+        let st = bus.stats();
+        assert_eq!((st.dropped, st.dropped_total, st.evicted), (0, 4, 1));
+        assert_eq!(st.subscribers, 0);
+        drop(slow);
+        assert_eq!(
+            bus.stats().evicted,
+            1,
+            "dropping the handle is not an eviction"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod kismetdb_source;
 pub mod pcap;
 pub mod pcapng;
 pub mod pcapng_writer;
+pub mod readahead;
 
 pub use kismetdb::Timestamp;
 

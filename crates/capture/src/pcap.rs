@@ -2,7 +2,7 @@
 //! captured bytes. Either byte order; microsecond or nanosecond timestamps (by magic number).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::{CaptureError, Flow, Frame, SourceStats, Timestamp, MAX_FRAME_LEN};
@@ -102,7 +102,7 @@ pub struct PcapReader<R> {
     buf: Vec<u8>,
 }
 
-impl PcapReader<BufReader<File>> {
+impl PcapReader<crate::readahead::ReadAhead> {
     /// Opens a pcap file and reads its global header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let f = File::open(path).map_err(|e| CaptureError::Io {
@@ -110,7 +110,14 @@ impl PcapReader<BufReader<File>> {
             context: "opening".into(),
             source: e,
         })?;
-        PcapReader::new(BufReader::with_capacity(256 * 1024, f), path)
+        PcapReader::new(
+            crate::readahead::ReadAhead::new(f).map_err(|e| CaptureError::Io {
+                path: path.to_path_buf(),
+                context: "starting the reader thread".into(),
+                source: e,
+            })?,
+            path,
+        )
     }
 }
 

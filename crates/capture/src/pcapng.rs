@@ -4,7 +4,7 @@
 //! block type is skipped and counted.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::pcap::read_full;
@@ -53,7 +53,7 @@ pub struct PcapngReader<R> {
     seen_shb: bool,
 }
 
-impl PcapngReader<BufReader<File>> {
+impl PcapngReader<crate::readahead::ReadAhead> {
     /// Opens a pcapng file.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         let f = File::open(path).map_err(|e| CaptureError::Io {
@@ -62,7 +62,11 @@ impl PcapngReader<BufReader<File>> {
             source: e,
         })?;
         Ok(PcapngReader::new(
-            BufReader::with_capacity(256 * 1024, f),
+            crate::readahead::ReadAhead::new(f).map_err(|e| CaptureError::Io {
+                path: path.to_path_buf(),
+                context: "starting the reader thread".into(),
+                source: e,
+            })?,
             path,
         ))
     }

@@ -132,9 +132,12 @@ fn push_u32(b: &mut Vec<u8>, v: u32) {
 }
 
 fn pad4(b: &mut Vec<u8>) {
-    while b.len() % 4 != 0 {
-        b.push(0);
-    }
+    b.resize(b.len() + pad_len(b.len()), 0);
+}
+
+/// Bytes of padding after `len` bytes to reach a multiple of 4.
+fn pad_len(len: usize) -> usize {
+    (4 - len % 4) % 4
 }
 
 /// Appends one option (code, length, value, padding to 32 bits).
@@ -171,27 +174,36 @@ fn fixed6_4(v: f64) -> u32 {
     ((v * 10_000.0) as i32).wrapping_add(1_800_000_000) as u32
 }
 
+/// The value of Kismet's GPS custom option (its first `len` bytes).
+struct GpsValue {
+    bytes: [u8; 24],
+    len: usize,
+}
+
 /// The value of Kismet's GPS custom option: PEN, then the GPS chunk (magic, version, length of
 /// the fields, presence bitmask) and the fields lon, lat [, alt].
-fn gps_option_value(g: &Gps) -> Vec<u8> {
+fn gps_option_value(g: &Gps) -> GpsValue {
     let mut fields = GPS_FLAG_LON | GPS_FLAG_LAT;
     let mut len: u16 = 8;
     if g.alt != 0.0 {
         fields |= GPS_FLAG_ALT;
         len += 4;
     }
-    let mut v = Vec::with_capacity(24);
-    push_u32(&mut v, KISMET_PEN);
-    v.push(GPS_MAGIC);
-    v.push(GPS_VERSION);
-    push_u16(&mut v, len);
-    push_u32(&mut v, fields);
-    push_u32(&mut v, fixed3_7(g.lon));
-    push_u32(&mut v, fixed3_7(g.lat));
+    let mut v = [0u8; 24];
+    v[0..4].copy_from_slice(&KISMET_PEN.to_le_bytes());
+    v[4] = GPS_MAGIC;
+    v[5] = GPS_VERSION;
+    v[6..8].copy_from_slice(&len.to_le_bytes());
+    v[8..12].copy_from_slice(&fields.to_le_bytes());
+    v[12..16].copy_from_slice(&fixed3_7(g.lon).to_le_bytes());
+    v[16..20].copy_from_slice(&fixed3_7(g.lat).to_le_bytes());
     if g.alt != 0.0 {
-        push_u32(&mut v, fixed6_4(g.alt));
+        v[20..24].copy_from_slice(&fixed6_4(g.alt).to_le_bytes());
     }
-    v
+    GpsValue {
+        bytes: v,
+        len: 12 + usize::from(len),
+    }
 }
 
 impl<W: Write> PcapngWriter<W> {
@@ -201,7 +213,7 @@ impl<W: Write> PcapngWriter<W> {
         let mut w = PcapngWriter {
             out,
             linktypes: Vec::new(),
-            buf: Vec::with_capacity(4096),
+            buf: Vec::with_capacity(64),
             packets: 0,
         };
         let mut body = Vec::with_capacity(64);
@@ -284,30 +296,64 @@ impl<W: Write> PcapngWriter<W> {
             .and_then(|t| t.checked_add(ts.usec as u64))
             .ok_or_else(|| invalid(format!("timestamp {} s is out of range", ts.sec)))?;
         let caplen = data.len() as u32;
-        let mut body = std::mem::take(&mut self.buf);
-        body.clear();
-        push_u32(&mut body, interface);
-        push_u32(&mut body, (ticks >> 32) as u32);
-        push_u32(&mut body, ticks as u32);
-        push_u32(&mut body, caplen);
-        push_u32(&mut body, orig_len.max(caplen));
-        body.extend_from_slice(data);
-        pad4(&mut body);
-        let mut any = false;
-        if let Some(c) = options.comment.filter(|c| !c.is_empty()) {
-            push_text_option(&mut body, OPT_COMMENT, Some(c));
-            any = true;
+        // The block is written in place: header, frame, then padding, options and the
+        // trailing length, without assembling it in a buffer first.
+        let comment = options
+            .comment
+            .filter(|c| !c.is_empty())
+            .map(|c| clip(c, usize::from(u16::MAX)));
+        let gps = options
+            .gps
+            .filter(|g| g.lat != 0.0 && g.lon != 0.0)
+            .map(|g| gps_option_value(&g));
+        let mut options_len = 0;
+        if let Some(c) = comment {
+            options_len += 4 + c.len() + pad_len(c.len());
         }
-        if let Some(g) = options.gps.filter(|g| g.lat != 0.0 && g.lon != 0.0) {
-            push_option(&mut body, OPT_CUSTOM_BINARY, &gps_option_value(&g));
-            any = true;
+        if let Some(g) = &gps {
+            options_len += 4 + g.len;
         }
-        if any {
-            push_option(&mut body, OPT_ENDOFOPT, &[]);
+        if options_len > 0 {
+            options_len += 4;
         }
-        let r = self.write_block(block::EPB, &body);
-        self.buf = body;
-        r?;
+        let data_pad = pad_len(data.len());
+        // At most 32 + 2^20 + 3 + 4 + 65 536 + 4 + 28 + 4 bytes: fits in 32 bits.
+        let total = (12 + 20 + data.len() + data_pad + options_len) as u32;
+        let mut head = [0u8; 28];
+        head[0..4].copy_from_slice(&block::EPB.to_le_bytes());
+        head[4..8].copy_from_slice(&total.to_le_bytes());
+        head[8..12].copy_from_slice(&interface.to_le_bytes());
+        head[12..16].copy_from_slice(&((ticks >> 32) as u32).to_le_bytes());
+        head[16..20].copy_from_slice(&(ticks as u32).to_le_bytes());
+        head[20..24].copy_from_slice(&caplen.to_le_bytes());
+        head[24..28].copy_from_slice(&orig_len.max(caplen).to_le_bytes());
+        self.out.write_all(&head)?;
+        self.out.write_all(data)?;
+        // Padding, options and trailer: assembled in a small buffer (the comment's text is
+        // written straight from the caller's string).
+        let tail = &mut self.buf;
+        tail.clear();
+        tail.resize(data_pad, 0);
+        if let Some(c) = comment {
+            push_u16(tail, OPT_COMMENT);
+            push_u16(tail, c.len() as u16);
+            self.out.write_all(tail)?;
+            self.out.write_all(c.as_bytes())?;
+            tail.clear();
+            tail.resize(pad_len(c.len()), 0);
+        }
+        if let Some(g) = &gps {
+            push_u16(tail, OPT_CUSTOM_BINARY);
+            push_u16(tail, g.len as u16);
+            tail.extend_from_slice(&g.bytes[..g.len]);
+        }
+        if options_len > 0 {
+            // opt_endofopt: code 0, length 0.
+            push_u16(tail, OPT_ENDOFOPT);
+            push_u16(tail, 0);
+        }
+        push_u32(tail, total);
+        self.out.write_all(tail)?;
         self.packets += 1;
         Ok(())
     }
@@ -466,6 +512,79 @@ mod tests {
         push_u32(&mut pat, 1_465_000_000);
         push_u32(&mut pat, 1_799_900_000);
         assert!(bytes.windows(pat.len()).any(|w| w == pat.as_slice()));
+    }
+
+    /// An Enhanced Packet Block assembled field by field, as the pcapng specification lays it
+    /// out (body, then options padded to 32 bits, then the repeated length).
+    fn reference_epb(
+        interface: u32,
+        ts: Timestamp,
+        data: &[u8],
+        orig_len: u32,
+        comment: Option<&str>,
+        gps: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let ticks = ts.sec as u64 * 1_000_000 + ts.usec as u64;
+        let mut body = Vec::new();
+        push_u32(&mut body, interface);
+        push_u32(&mut body, (ticks >> 32) as u32);
+        push_u32(&mut body, ticks as u32);
+        push_u32(&mut body, data.len() as u32);
+        push_u32(&mut body, orig_len.max(data.len() as u32));
+        body.extend_from_slice(data);
+        pad4(&mut body);
+        if let Some(c) = comment {
+            push_option(&mut body, OPT_COMMENT, c.as_bytes());
+        }
+        if let Some(g) = gps {
+            push_option(&mut body, OPT_CUSTOM_BINARY, g);
+        }
+        if comment.is_some() || gps.is_some() {
+            push_option(&mut body, OPT_ENDOFOPT, &[]);
+        }
+        let mut block = Vec::new();
+        push_u32(&mut block, block::EPB);
+        push_u32(&mut block, 12 + body.len() as u32);
+        block.extend_from_slice(&body);
+        push_u32(&mut block, 12 + body.len() as u32);
+        block
+    }
+
+    #[test]
+    fn packet_blocks_match_the_layout_byte_for_byte() {
+        let gps = Gps {
+            lat: -33.5,
+            lon: 151.25,
+            alt: 0.0,
+        };
+        let high = Gps { alt: 12.5, ..gps };
+        for data_len in 0..9usize {
+            for comment_len in 0..9usize {
+                for g in [None, Some(gps), Some(high)] {
+                    let data: Vec<u8> = (0..data_len as u8).map(|b| b ^ 0x5a).collect();
+                    let comment = "c".repeat(comment_len);
+                    let opts = PacketOptions {
+                        comment: Some(comment.as_str()),
+                        gps: g,
+                    };
+                    let ts = Timestamp::new(1_700_000_000, 123_456);
+                    let mut w = PcapngWriter::new(Vec::new(), "").unwrap();
+                    w.add_interface(&InterfaceDesc::new(127)).unwrap();
+                    let start = w.out.len();
+                    w.write_packet(0, ts, &data, 9, &opts).unwrap();
+                    let value = g.map(|g| gps_option_value(&g));
+                    let want = reference_epb(
+                        0,
+                        ts,
+                        &data,
+                        9,
+                        (comment_len > 0).then_some(comment.as_str()),
+                        value.as_ref().map(|v| &v.bytes[..v.len]),
+                    );
+                    assert_eq!(&w.out[start..], &want[..], "{data_len} {comment_len} {g:?}");
+                }
+            }
+        }
     }
 
     #[test]

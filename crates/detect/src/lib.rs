@@ -14,6 +14,7 @@ use kismetdb::Timestamp;
 use osprey_alerts::{Alert, AlertTracker, RaiseOutcome};
 use osprey_dissect::Packet;
 use osprey_tracker::{Observed, Tracker};
+use osprey_wire::ieee80211::ie::Element;
 
 pub use detectors::{Detectors, Registry};
 
@@ -25,6 +26,40 @@ pub struct Context<'p, 'a> {
     pub devices: &'p Tracker,
     /// What tracking this packet changed (devices created, a new advertised SSID).
     pub observed: &'p Observed,
+    /// The management frame's elements, walked once for every detector that asks.
+    elements: std::cell::OnceCell<ElementTable<'p>>,
+}
+
+/// Most elements kept in an [`ElementTable`]; a frame with more is walked by each asker.
+const MAX_ELEMENTS: usize = 40;
+
+/// The elements of a frame, in order, as the walk over its bytes gives them.
+pub(crate) struct ElementTable<'p> {
+    items: [Element<'p>; MAX_ELEMENTS],
+    len: usize,
+    /// More than `MAX_ELEMENTS`: the table is not used.
+    overflow: bool,
+    /// The walk met a problem (see `Elements::error`).
+    damaged: bool,
+}
+
+/// The elements of a frame: from the shared table, or walked when the table overflowed.
+pub(crate) enum ElementIter<'t, 'p> {
+    /// From the table.
+    Table(std::slice::Iter<'t, Element<'p>>),
+    /// A fresh walk.
+    Walk(osprey_wire::ieee80211::ie::Elements<'p>),
+}
+
+impl<'p> Iterator for ElementIter<'_, 'p> {
+    type Item = Element<'p>;
+
+    fn next(&mut self) -> Option<Element<'p>> {
+        match self {
+            ElementIter::Table(it) => it.next().copied(),
+            ElementIter::Walk(w) => w.next(),
+        }
+    }
 }
 
 /// One detector: it looks at packets (and, for timers, the clock) and raises alerts through
@@ -39,6 +74,13 @@ pub trait Detector: Send {
         false
     }
 
+    /// Which packets [`Detector::inspect`] is shown (asked once, when the detectors are
+    /// built). Every packet by default; a detector that only looks at some frames says which,
+    /// so the others skip it without a call.
+    fn interest(&self) -> Interest {
+        Interest::ALL
+    }
+
     /// Called as capture time passes (at most once per capture second, with the time of the
     /// newest packet), for alerts raised by timers rather than packets (DEVICELOST).
     fn tick(
@@ -48,6 +90,124 @@ pub trait Detector: Send {
         _alerts: &mut AlertTracker,
         _f: &mut Findings,
     ) {
+    }
+}
+
+/// A set of packet classes: 802.11 management, control and data frames by subtype, 802.11
+/// extension frames, Bluetooth LE, and everything else (undecoded links, frames whose 802.11
+/// header did not parse).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interest(u64);
+
+impl Interest {
+    /// Every packet.
+    pub const ALL: Interest = Interest(u64::MAX);
+    /// No packet (a detector whose alert is disabled).
+    pub const NONE: Interest = Interest(0);
+
+    /// Management frames of the subtypes whose bits (`1 << subtype`) are set.
+    pub const fn mgmt(subtypes: u16) -> Interest {
+        Interest(subtypes as u64)
+    }
+
+    /// Data frames of every subtype.
+    pub const DATA: Interest = Interest(0xffff << 32);
+
+    /// Both sets.
+    pub const fn or(self, other: Interest) -> Interest {
+        Interest(self.0 | other.0)
+    }
+
+    /// This set, or none when `enabled` is false.
+    pub const fn when(self, enabled: bool) -> Interest {
+        if enabled {
+            self
+        } else {
+            Interest::NONE
+        }
+    }
+
+    /// The class bit of a packet.
+    pub fn class_of(p: &Packet<'_>) -> u64 {
+        use osprey_wire::ieee80211::FrameType;
+        match &p.link {
+            osprey_dissect::Link::Dot11(d) => {
+                let st = u32::from(d.subtype() & 0x0f);
+                match d.frame_type() {
+                    FrameType::Management => 1 << st,
+                    FrameType::Control => 1 << (16 + st),
+                    FrameType::Data => 1 << (32 + st),
+                    FrameType::Extension => 1 << 48,
+                }
+            }
+            osprey_dissect::Link::Btle(_) => 1 << 49,
+            osprey_dissect::Link::None => 1 << 50,
+        }
+    }
+
+    /// Whether a packet of class `class` (from [`Interest::class_of`]) is in the set.
+    pub fn has(self, class: u64) -> bool {
+        self.0 & class != 0
+    }
+}
+
+impl<'p, 'a> Context<'p, 'a> {
+    /// The context of one packet.
+    pub fn new(packet: &'p Packet<'a>, devices: &'p Tracker, observed: &'p Observed) -> Self {
+        Context {
+            packet,
+            devices,
+            observed,
+            elements: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The elements of `elements`' frame (the packet's own management frame), from the table
+    /// shared by every detector of this packet.
+    pub(crate) fn element_iter(
+        &self,
+        elements: osprey_wire::ieee80211::ie::Elements<'p>,
+    ) -> ElementIter<'_, 'p> {
+        self.element_walk(elements).0
+    }
+
+    /// Like [`Context::element_iter`], with whether the walk met a problem (a truncated
+    /// element, a malformed extension element), as `Elements::error` tells after a full walk.
+    pub(crate) fn element_walk(
+        &self,
+        elements: osprey_wire::ieee80211::ie::Elements<'p>,
+    ) -> (ElementIter<'_, 'p>, bool) {
+        let t = self.elements.get_or_init(|| {
+            const NONE: Element<'static> = Element {
+                id: 0,
+                ext_id: None,
+                data: &[],
+                offset: 0,
+            };
+            let mut t = ElementTable {
+                items: [NONE; MAX_ELEMENTS],
+                len: 0,
+                overflow: false,
+                damaged: false,
+            };
+            let mut walk = elements.clone();
+            for e in walk.by_ref() {
+                if t.len == MAX_ELEMENTS {
+                    t.overflow = true;
+                } else {
+                    t.items[t.len] = e;
+                    t.len += 1;
+                }
+            }
+            t.damaged = walk.error().is_some();
+            t
+        });
+        let it = if t.overflow {
+            ElementIter::Walk(elements)
+        } else {
+            ElementIter::Table(t.items[..t.len].iter())
+        };
+        (it, t.damaged)
     }
 }
 

@@ -45,11 +45,7 @@ fn run(path: &Path, config: &str) -> Vec<osprey_alerts::Alert> {
         let p = dis.dissect(f);
         let observed = tr.observe(&p, kismetdb::Uuid::NIL);
         let found = det.inspect(
-            &osprey_detect::Context {
-                packet: &p,
-                devices: &tr,
-                observed: &observed,
-            },
+            &osprey_detect::Context::new(&p, &tr, &observed),
             &mut alerts,
         );
         out.extend(found.alerts);

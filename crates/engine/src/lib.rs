@@ -9,7 +9,7 @@
 //! * messages (INFO, ERROR, ALERT, ...) go to the message bus (which publishes `MESSAGE`
 //!   events) and to the kismetdb `messages` table;
 //! * new devices are published as `NEW_DEVICE` (when someone listens) and logged in device
-//!   passes every 30 s of capture time; datasources as `NEW_DATASOURCE`,
+//!   passes every 30 s (wall clock, as Kismet) and at the end; datasources as `NEW_DATASOURCE`,
 //!   `DATASOURCE_OPENED`/`_CLOSED`/`_ERROR`, and in the `datasources` table.
 //!
 //! The clock of everything is the capture's: messages and alerts carry the time of the
@@ -32,8 +32,12 @@ use osprey_tracker::{Observed, Tracker};
 
 pub use kismetdb_sink::{Datasource, KismetdbSink};
 
-/// How often devices changed since the last pass are written, in capture seconds (Kismet's
-/// `kis_log_device_rate`).
+/// How often devices changed since the last pass are written, in seconds of wall-clock time
+/// (Kismet's `kis_log_device_rate`, a wall-clock timer in Kismet too). Every device is written
+/// once more when the log closes. On the wall clock, a fast replay of a long capture does a
+/// handful of passes instead of one per 30 s of capture: each pass rewrites every changed
+/// device's JSON record (kilobytes each), which on capture time cost more than logging every
+/// packet. The final rows are the same either way.
 pub const DEVICE_PASS_SECS: i64 = 30;
 
 /// What an engine is built from.
@@ -103,7 +107,8 @@ pub struct Engine {
     /// Sources that ended, for the REST datasource list.
     sources_seen: Vec<Datasource>,
     source_announced: bool,
-    last_pass: Option<i64>,
+    /// The last device pass: wall-clock instant and capture second.
+    last_pass: Option<(std::time::Instant, i64)>,
     tags: String,
     /// ROOTUSER is still to be raised (at the first packet).
     root_pending: bool,
@@ -375,11 +380,7 @@ impl Engine {
             }
         }
         let findings = self.detectors.inspect(
-            &osprey_detect::Context {
-                packet: &p,
-                devices: &self.tracker,
-                observed: &observed,
-            },
+            &osprey_detect::Context::new(&p, &self.tracker, &observed),
             &mut self.alerts,
         );
         for &i in &observed.created {
@@ -429,7 +430,8 @@ impl Engine {
         for a in &findings.alerts {
             self.deliver_alert(a, p.phy.name())?;
         }
-        self.device_pass(false)?;
+        // Reading the clock every 256 packets: a pass may start up to 256 packets late.
+        self.device_pass(false, self.processed % 256 == 0)?;
         emitted.extend(findings.alerts);
         Ok(Processed {
             packet: p,
@@ -497,19 +499,22 @@ impl Engine {
     }
 
     /// Writes the devices changed since the last pass, if a pass is due (or `force`).
-    fn device_pass(&mut self, force: bool) -> Result<(), String> {
+    /// `read_clock`: whether to look at the wall clock (the packet path does every 256
+    /// packets).
+    fn device_pass(&mut self, force: bool, read_clock: bool) -> Result<(), String> {
         let Some(s) = self.log.as_mut() else {
             return Ok(());
         };
         let due = force
-            || self
-                .last_pass
-                .is_none_or(|t| self.clock.sec - t >= DEVICE_PASS_SECS);
+            || self.last_pass.is_none()
+            || (read_clock
+                && self.last_pass.is_some_and(|(t, _)| {
+                    t.elapsed() >= std::time::Duration::from_secs(DEVICE_PASS_SECS as u64)
+                }));
         if due {
-            let since = if force {
-                i64::MIN
-            } else {
-                self.last_pass.unwrap_or(i64::MIN)
+            let since = match (force, self.last_pass) {
+                (false, Some((_, sec))) => sec,
+                _ => i64::MIN,
             };
             for d in self
                 .tracker
@@ -519,7 +524,7 @@ impl Engine {
             {
                 s.device(d)?;
             }
-            self.last_pass = Some(self.clock.sec);
+            self.last_pass = Some((std::time::Instant::now(), self.clock.sec));
         }
         Ok(())
     }
@@ -688,6 +693,10 @@ impl Engine {
             ));
         }
         self.flush_pending()?;
+        // A live source may go quiet: the device timer runs on the wall clock regardless.
+        if self.processed > 0 {
+            self.device_pass(false, true)?;
+        }
         match self.log.as_mut() {
             Some(s) => s.tick(),
             None => Ok(()),
@@ -703,7 +712,7 @@ impl Engine {
     /// a server shutting down while other threads still hold it).
     pub fn close(&mut self) -> Result<(), String> {
         self.flush_pending()?;
-        self.device_pass(true)?;
+        self.device_pass(true, true)?;
         if let Some(s) = self.log.take() {
             s.close()?;
         }

@@ -233,8 +233,9 @@ fn hot_journal_is_refused_read_only_and_rolled_back_with_recover() {
     }
     w.commit().unwrap();
     // Enough uncommitted rows to spill pages to the file: the database file then holds
-    // uncommitted data that only the journal can undo.
-    for i in 0..20_000 {
+    // uncommitted data that only the journal can undo. 60 000 rows of 500 bytes are about
+    // 30 MB, more than the writer's 16 MiB page cache.
+    for i in 0..60_000 {
         w.insert_message(&msg(i)).unwrap();
     }
     // Copy the file and its journal as a crash would leave them, while the transaction is open.

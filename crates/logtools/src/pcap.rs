@@ -3,8 +3,9 @@
 //! filtered, streamed in constant memory.
 //!
 //! [`export`] runs `osprey log to-pcap`'s [`Filter`] over a fast row path that reads only the
-//! columns it needs; [`export_matching`] takes any predicate over whole rows decoded by the
-//! kismetdb reader. Both write through the same output code with the same [`ExportOptions`]
+//! columns it needs, straight from the packets table's b-tree pages when the log is an
+//! ordinary SQLite file (`btree`), on two reading threads while the caller's thread writes;
+//! [`export_matching`] takes any predicate over whole rows decoded by the kismetdb reader. Both write through the same output code with the same [`ExportOptions`]
 //! (format, limit, GPS, comments, order, and Kismet's REST `kismetdb stored interface` names),
 //! so the REST API's `/logging/kismetdb/pcap` export (LIKE-pattern filters) can run on it too.
 //!
@@ -14,9 +15,9 @@
 //!   the log is read here through a read-only connection and never modified.
 //! * Kismet writes the rows in file (rowid) order, which is not capture order (Kismet logs in
 //!   processing order, and several sources interleave). Packets come out here in capture-time
-//!   order (the instant `ts_sec` + `ts_usec`, then rowid): when the table is already in that order it is
-//!   streamed as stored, otherwise SQLite sorts it (in bounded memory, spilling to temporary
-//!   files).
+//!   order (the instant `ts_sec` + `ts_usec`, then rowid): when the table is already in that
+//!   order it is streamed as stored, otherwise SQLite sorts it (in bounded memory, spilling to
+//!   temporary files).
 //! * A zero-length `packet` blob makes Kismet's `fwrite` "fail" and abort the conversion; here
 //!   it is an empty frame (§13.24).
 //! * Kismet's classic pcap has snaplen 8192 whatever the frames' size; here the snaplen is
@@ -46,12 +47,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use kismetdb::{MacAddr, PacketRow, Reader, Table, Timestamp, Uuid};
 use osprey_capture::pcapng_writer::{Gps, InterfaceDesc, PacketOptions, PcapngWriter};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
+
+mod btree;
 
 /// `shb_userappl` of the pcapng written by `osprey log to-pcap`.
 pub const APPLICATION: &str = concat!("Osprey ", env!("CARGO_PKG_VERSION"), " log to-pcap");
@@ -61,7 +66,7 @@ pub const APPLICATION: &str = concat!("Osprey ", env!("CARGO_PKG_VERSION"), " lo
 pub const SNAPLEN: u32 = 262_144;
 
 /// Size of the output buffer in front of the caller's writer.
-const OUT_BUFFER: usize = 1 << 20;
+const OUT_BUFFER: usize = 128 << 10;
 
 /// Rows between two calls of the progress callback.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -297,6 +302,15 @@ pub enum Order {
     Time,
     /// File (rowid) order, as Kismet's tool writes them.
     File,
+    /// Capture time, for a caller that can throw away what was written (a file under a
+    /// temporary name): instead of checking the table's order before writing anything, the
+    /// rows are streamed in file order while their order is checked, and the export stops with
+    /// [`Error::NotInTimeOrder`] at the first batch that is out of capture-time order; the
+    /// caller then starts over on a new output with [`Order::Time`]. The output, when complete,
+    /// is the same as with [`Order::Time`]; a log stored in time order (the usual case) is
+    /// read once instead of twice. Behaves as [`Order::Time`] with a limit, or when the table
+    /// is read through SQLite.
+    TimeOrRetry,
 }
 
 /// Options of an export.
@@ -383,6 +397,10 @@ pub enum Error {
         /// appearance.
         Vec<(u32, u64)>,
     ),
+    /// With [`Order::TimeOrRetry`]: the log is not stored in capture-time order. What was
+    /// written must be thrown away and the export run again with [`Order::Time`].
+    #[error("the log is not stored in capture-time order; export again with Order::Time")]
+    NotInTimeOrder,
 }
 
 /// `105 (IEEE802_11, 10 packets) and 127 (IEEE802_11_RADIOTAP, 3 packets)`.
@@ -463,8 +481,9 @@ enum Sink<W: Write> {
     Pcapng {
         w: PcapngWriter<W>,
         ifaces: HashMap<IfaceKey, u32>,
-        /// The last key looked up, to skip the hash for runs of one interface.
-        last: Option<(IfaceKey, u32)>,
+        /// The datasource and link type of the last packet and their interface, to skip the
+        /// hash for runs of one interface.
+        last: Option<((Uuid, u16), u32)>,
     },
     Pcap {
         out: W,
@@ -481,8 +500,8 @@ enum Sink<W: Write> {
 }
 
 /// An export in progress: the output and its counters.
-struct Output<'o, 's> {
-    sink: Sink<io::BufWriter<&'o mut dyn Write>>,
+struct Output<'s, W: Write> {
+    sink: Sink<W>,
     sources: &'s HashMap<Uuid, Source>,
     options: &'s ExportOptions,
     stats: ExportStats,
@@ -514,13 +533,12 @@ fn normalize(ts: Timestamp) -> Option<Timestamp> {
     ))
 }
 
-impl<'o, 's> Output<'o, 's> {
+impl<'s, W: Write> Output<'s, W> {
     fn new(
-        out: &'o mut dyn Write,
+        buffered: W,
         sources: &'s HashMap<Uuid, Source>,
         options: &'s ExportOptions,
-    ) -> Result<Output<'o, 's>, Error> {
-        let buffered = io::BufWriter::with_capacity(OUT_BUFFER, out);
+    ) -> Result<Output<'s, W>, Error> {
         let sink = match options.format {
             Format::Pcapng => Sink::Pcapng {
                 w: PcapngWriter::new(buffered, &options.application).map_err(Error::Write)?,
@@ -565,14 +583,15 @@ impl<'o, 's> Output<'o, 's> {
         let orig_len = u32::try_from(p.full_len.max(p.data.len() as i64)).unwrap_or(u32::MAX);
         match &mut self.sink {
             Sink::Pcapng { w, ifaces, last } => {
-                let known = self.sources.get_key_value(&p.datasource);
-                let key: IfaceKey = match self.options.naming {
-                    InterfaceNaming::Tool => (Some(p.datasource), dlt),
-                    InterfaceNaming::Rest => (known.map(|(u, _)| *u), dlt),
-                };
+                let raw = (p.datasource, dlt);
                 let interface = match *last {
-                    Some((k, id)) if k == key => id,
+                    Some((k, id)) if k == raw => id,
                     _ => {
+                        let known = self.sources.get_key_value(&p.datasource);
+                        let key: IfaceKey = match self.options.naming {
+                            InterfaceNaming::Tool => (Some(p.datasource), dlt),
+                            InterfaceNaming::Rest => (known.map(|(u, _)| *u), dlt),
+                        };
                         let id = match ifaces.get(&key) {
                             Some(&id) => id,
                             None => {
@@ -584,7 +603,7 @@ impl<'o, 's> Output<'o, 's> {
                                 id
                             }
                         };
-                        *last = Some((key, id));
+                        *last = Some((raw, id));
                         id
                     }
                 };
@@ -748,14 +767,34 @@ fn tick(rows: &mut u64, progress: &mut Option<&mut dyn FnMut(u64)>) {
     }
 }
 
+/// What the rows of [`export`] are read for: the filter and how to decode them.
+struct RowCtx<'a> {
+    path: &'a Path,
+    filter: &'a Filter,
+    needs: Needs,
+    /// Divisor of stored GPS values (100 000 for db_version ≤ 4).
+    gps_div: f64,
+    limit: u64,
+    /// Check that the rows are in capture-time order while reading them
+    /// ([`Order::TimeOrRetry`]).
+    check_order: bool,
+}
+
 /// Writes the packets of `reader`'s log that pass `filter` to `out`, and flushes it. This is
 /// `osprey log to-pcap`.
 ///
-/// The log is read through a second read-only connection that selects only the columns the
-/// export and the filter need; rows are streamed one at a time with their bytes borrowed from
-/// SQLite, so memory does not depend on the size of the log (a sort, when the table is not
-/// stored in time order, runs in SQLite's bounded cache and temporary files). `progress`, when
-/// given, is called every 65 536 rows and at the end with the number of rows read so far.
+/// The whole export runs inside one read transaction of a second read-only connection, so it
+/// sees one state of the log even while a writer appends to it. When the log is an ordinary
+/// rollback-journal SQLite file (as Kismet and Osprey write them), the packets table's b-tree
+/// pages are read directly through SQLite's file handles (see `btree`) and only the columns
+/// the export and the filter need are decoded; otherwise SQLite runs a query that selects just
+/// those columns. Capture-time order is checked first (the two halves of the table at once, on
+/// two threads), or while writing with [`Order::TimeOrRetry`]; a table not stored in that order
+/// is sorted by SQLite (in bounded memory, spilling to temporary files). Then two threads read, decode and filter the rows, taking
+/// turns at batches of pages, while the calling thread writes the packets in order to `out`;
+/// a few batches are in flight at a time, so memory does not depend on the size of the log.
+/// `progress`, when given, is called every 65 536 rows and at the end with the number of rows
+/// read so far.
 ///
 /// On an error the output holds whole blocks up to the failure and should be discarded (the
 /// CLI writes through [`crate::output::AtomicOutput`], which does).
@@ -767,104 +806,519 @@ pub fn export(
     mut progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<ExportStats, Error> {
     let sources = datasources(reader)?;
-    let mut output = Output::new(out, &sources, options)?;
     let limit = options.limit.unwrap_or(u64::MAX);
-    if limit > 0 {
-        let cols = reader
-            .columns(Table::Packets)
-            .ok_or_else(|| kismetdb::Error::Schema {
-                path: reader.path().to_path_buf(),
-                table: "packets",
-                detail: "the table is missing".into(),
-            })?;
-        let conn = open_second(reader)?;
-        let pcapng = options.format == Format::Pcapng;
-        let needs = Needs {
-            macs: !filter.macs.is_empty(),
-            gps: pcapng && options.gps,
-            tags: pcapng && options.tags,
-        };
-        let by_time = options.order == Order::Time && !stored_in_time_order_conn(&conn, cols);
-        output.stats.sorted = by_time;
-        let sql = packet_select(cols, needs, by_time);
-        let path = reader.path();
-        let ctx = "reading table packets";
-        let mut stmt = conn.prepare(&sql).map_err(|e| sql_error(path, ctx, e))?;
-        let mut rows = stmt.raw_query();
-        let gps_div = if reader.gps_is_normalized_int() {
+    if limit == 0 {
+        let buffered = io::BufWriter::with_capacity(OUT_BUFFER, out);
+        return Output::new(buffered, &sources, options)?.finish();
+    }
+    let path = reader.path();
+    let cols = reader
+        .columns(Table::Packets)
+        .ok_or_else(|| kismetdb::Error::Schema {
+            path: path.to_path_buf(),
+            table: "packets",
+            detail: "the table is missing".into(),
+        })?;
+    let pcapng = options.format == Format::Pcapng;
+    let needs = Needs {
+        macs: !filter.macs.is_empty(),
+        gps: pcapng && options.gps,
+        tags: pcapng && options.tags,
+        frequency: filter.frequency.is_some()
+            || filter.freq_min.is_some()
+            || filter.freq_max.is_some(),
+        signal: filter.signal_min.is_some() || filter.signal_max.is_some(),
+    };
+    let mut ctx = RowCtx {
+        path,
+        filter,
+        needs,
+        gps_div: if reader.gps_is_normalized_int() {
             100_000.0
         } else {
             1.0
-        };
-        let mut uuid_cache = UuidCache::default();
-        let mut rows_read = 0u64;
-        let run = (|| -> Result<(), Halt> {
-            while let Some(row) = rows.next().map_err(|e| sql_error(path, ctx, e))? {
-                tick(&mut rows_read, &mut progress);
-                let d = Dec {
-                    path,
-                    row,
-                    rowid: match row.get_ref(0) {
-                        Ok(ValueRef::Integer(n)) => n,
-                        _ => 0,
-                    },
+        },
+        limit,
+        check_order: false,
+    };
+    let slots = slots(cols, needs);
+
+    // One read transaction for the whole export: while it holds the shared lock no writer can
+    // change the file, so both connections and every pass see the same rows.
+    let first = open_second(reader)?;
+    first
+        .execute_batch("BEGIN")
+        .map_err(|e| sql_error(path, READING, e))?;
+    let mut tree = direct_table(&first, path, cols)?;
+    let mut second = open_second(reader)?;
+    let mut by_time = false;
+    let ts = (column_index(cols, "ts_sec"), column_index(cols, "ts_usec"));
+    if options.order == Order::TimeOrRetry
+        && limit == u64::MAX
+        && tree.is_some()
+        && matches!(ts, (Some(_), Some(_)))
+    {
+        // Checked while reading: see `Order::TimeOrRetry`.
+        ctx.check_order = true;
+    } else if options.order != Order::File {
+        match (tree, ts) {
+            (Some(t), (Some(sec), Some(usec))) => {
+                let (conn, verdict) = time_ordered_direct(&first, second, t, sec, usec);
+                second = match conn {
+                    Some(c) => c,
+                    None => open_second(reader)?,
                 };
-                let fields = Fields {
-                    ts: Timestamp::new(d.int(1, "ts_sec")?, d.int(2, "ts_usec")?),
-                    dlt: d.int(3, "dlt")?,
-                    datasource: uuid_cache.get(&d, 4)?,
-                    frequency: d.real(11, "frequency")?,
-                    signal: d.i32(12, "signal")?,
-                };
-                let pass = filter.passes(&fields, &mut || -> Result<_, kismetdb::Error> {
-                    Ok([
-                        d.mac(13, "sourcemac")?,
-                        d.mac(14, "destmac")?,
-                        d.mac(15, "transmac")?,
-                    ])
-                })?;
-                if !pass {
-                    continue;
-                }
-                let tags = if needs.tags {
-                    d.text(9, "tags")?
-                } else {
-                    Cow::Borrowed("")
-                };
-                let (lat, lon, alt) = if needs.gps {
-                    (
-                        d.real(6, "lat")? / gps_div,
-                        d.real(7, "lon")? / gps_div,
-                        d.real(8, "alt")?,
-                    )
-                } else {
-                    (0.0, 0.0, 0.0)
-                };
-                let p = Packet {
-                    ts: fields.ts,
-                    dlt: fields.dlt,
-                    datasource: fields.datasource,
-                    data: d.bytes(5, "packet")?,
-                    full_len: d.int(10, "packet_full_len")?,
-                    lat,
-                    lon,
-                    alt,
-                    tags: &tags,
-                };
-                output.packet(&p).map_err(Halt::Io)?;
-                if output.stats.matched >= limit {
-                    return Err(Halt::Limit);
+                match verdict {
+                    Ok(in_order) => by_time = !in_order,
+                    Err(_) => {
+                        // Leave a table this reader finds odd to SQLite.
+                        tree = None;
+                        by_time = !stored_in_time_order_conn(&first, cols);
+                    }
                 }
             }
-            Ok(())
-        })();
-        output.stats.rows = rows_read;
+            _ => by_time = !stored_in_time_order_conn(&first, cols),
+        }
+    }
+    let (rows, conns) = match tree {
+        Some(t) if !by_time => (
+            Rows::Tree(t, Box::new(direct_plan(&slots, cols))),
+            vec![second, open_second(reader)?],
+        ),
+        _ => (Rows::Sql(packet_select(&slots, by_time)), vec![second]),
+    };
+    let result = pipeline(
+        conns,
+        &rows,
+        &ctx,
+        &sources,
+        options,
+        by_time,
+        out,
+        &mut progress,
+    );
+    drop(first);
+    result
+}
+
+/// Where the rows of an export come from.
+enum Rows {
+    /// The packets table's pages, read directly in rowid order by two threads, each through
+    /// its own connection, taking turns batch by batch.
+    Tree(DirectTable, Box<DirectPlan>),
+    /// SQLite, running this query over the result columns of [`slots`].
+    Sql(String),
+}
+
+/// Rows a reading thread puts in one [`Batch`] when SQLite reads them (the direct reader
+/// makes one batch of each 512 KiB of leaf pages).
+const SQL_BATCH_ROWS: u64 = 2048;
+
+/// Batches waiting for the writing thread, per reading thread (memory stays a few MiB).
+const BATCHES_IN_FLIGHT: usize = 3;
+
+/// A packet that passed the filter, waiting in a [`Batch`] to be written.
+struct Pending {
+    /// Rows of the batch before this packet's.
+    row: u32,
+    ts: Timestamp,
+    dlt: i64,
+    datasource: Uuid,
+    full_len: i64,
+    lat: f64,
+    lon: f64,
+    alt: f64,
+    /// Where the frame is in [`Batch::data`].
+    data: (usize, usize),
+    /// Where the tags are in [`Batch::tags`].
+    tags: (usize, usize),
+}
+
+/// Rows decoded and filtered by a reading thread, in order, for the writing thread.
+#[derive(Default)]
+struct Batch {
+    packets: Vec<Pending>,
+    data: Vec<u8>,
+    tags: String,
+    /// Rows read for this batch (each packet is one of them).
+    rows: u64,
+    /// The batch ends on this error, raised by row number `rows` (counted in `rows`).
+    error: Option<kismetdb::Error>,
+    /// With [`RowCtx::check_order`]: the capture times of the batch's first and last rows
+    /// (microseconds), or `None` when the batch has no row.
+    times: Option<(i128, i128)>,
+    /// With [`RowCtx::check_order`]: a row is earlier than the one before it, its time is not
+    /// a pair of integers, or a page is damaged.
+    unordered: bool,
+    /// The rowids of the first and last rows read directly (they must grow from batch to
+    /// batch).
+    rowids: Option<(i64, i64)>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.packets.clear();
+        self.data.clear();
+        self.tags.clear();
+        self.rows = 0;
+        self.error = None;
+        self.times = None;
+        self.unordered = false;
+        self.rowids = None;
+    }
+
+    /// Notes the capture time of the next row (its `ts_sec` and `ts_usec` values).
+    fn note_time(&mut self, sec: ValueRef<'_>, usec: ValueRef<'_>) {
+        let (ValueRef::Integer(s), ValueRef::Integer(u)) = (sec, usec) else {
+            self.unordered = true;
+            return;
+        };
+        let t = i128::from(s) * 1_000_000 + i128::from(u);
+        match &mut self.times {
+            None => self.times = Some((t, t)),
+            Some((_, last)) => {
+                if t < *last {
+                    self.unordered = true;
+                }
+                *last = t;
+            }
+        }
+    }
+
+    fn packet(&self, p: &Pending) -> Packet<'_> {
+        Packet {
+            ts: p.ts,
+            dlt: p.dlt,
+            datasource: p.datasource,
+            data: &self.data[p.data.0..p.data.1],
+            full_len: p.full_len,
+            lat: p.lat,
+            lon: p.lon,
+            alt: p.alt,
+            tags: &self.tags[p.tags.0..p.tags.1],
+        }
+    }
+}
+
+/// One reading thread's side of the pipeline: batches it fills go out on `full`, written ones
+/// come back on `empty`.
+struct Feed {
+    full: mpsc::SyncSender<Batch>,
+    empty: mpsc::Receiver<Batch>,
+    batch: Batch,
+    uuids: UuidCache,
+}
+
+/// The reader of the pipeline stopped: the writing thread is gone (it failed or has enough).
+struct Gone;
+
+impl Feed {
+    /// Hands the batch being filled to the writing thread (an empty one only when `always`:
+    /// the writer takes the batches of several readers in turns, one per batch of pages).
+    fn ship(&mut self, always: bool) -> Result<(), Gone> {
+        if !always && self.batch.rows == 0 && self.batch.error.is_none() {
+            return Ok(());
+        }
+        let mut next = self.empty.try_recv().unwrap_or_default();
+        next.clear();
+        let full = std::mem::replace(&mut self.batch, next);
+        self.full.send(full).map_err(|_| Gone)
+    }
+
+    /// Ends the feed on an error (after the rows before it).
+    fn fail(&mut self, e: kismetdb::Error) {
+        self.batch.error = Some(e);
+        let _ = self.ship(true);
+    }
+}
+
+/// Runs an export on several threads: spawned ones read the rows (each through its own
+/// connection), decode and filter them into batches; this one writes the packets of the
+/// batches, in order, to `out`, calls `progress` and flushes `out`.
+#[allow(clippy::too_many_arguments)]
+fn pipeline(
+    conns: Vec<Connection>,
+    rows: &Rows,
+    ctx: &RowCtx<'_>,
+    sources: &HashMap<Uuid, Source>,
+    options: &ExportOptions,
+    sorted: bool,
+    out: &mut dyn Write,
+    progress: &mut Option<&mut dyn FnMut(u64)>,
+) -> Result<ExportStats, Error> {
+    let mut output = Output::new(
+        io::BufWriter::with_capacity(OUT_BUFFER, out),
+        sources,
+        options,
+    )?;
+    output.stats.sorted = sorted;
+    let readers = conns.len();
+    std::thread::scope(|scope| {
+        let mut feeds = Vec::with_capacity(readers);
+        let mut threads = Vec::with_capacity(readers);
+        for (k, conn) in conns.into_iter().enumerate() {
+            let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(BATCHES_IN_FLIGHT);
+            let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+            feeds.push((full_rx, empty_tx));
+            let mut feed = Feed {
+                full: full_tx,
+                empty: empty_rx,
+                batch: Batch::default(),
+                uuids: UuidCache::default(),
+            };
+            threads.push(scope.spawn(move || {
+                read_rows(&conn, rows, ctx, (k, readers), &mut feed);
+                // Dropping the feed tells the writing thread this reader is done.
+                drop(feed);
+                conn
+            }));
+        }
+        let mut next_tick = PROGRESS_EVERY;
+        let mut rows_read = 0u64;
+        let mut last_time = i128::MIN;
+        let mut last_rowid = i64::MIN;
+        let mut result: Result<(), Error> = Ok(());
+        'batches: for turn in 0usize.. {
+            let (full, empty) = &feeds[turn % readers];
+            // A closed feed in its turn: every row has been read.
+            let Ok(batch) = full.recv() else { break };
+            if let Some((first, last)) = batch.rowids {
+                // Batches read by different threads: a damaged b-tree could hand out a page
+                // twice.
+                if first <= last_rowid {
+                    result = Err(if ctx.check_order {
+                        Error::NotInTimeOrder
+                    } else {
+                        Error::Read(fault_error(
+                            ctx.path,
+                            btree::Fault::Corrupt(format!(
+                                "rowid {first} follows rowid {last_rowid}"
+                            )),
+                        ))
+                    });
+                    break;
+                }
+                last_rowid = last;
+            }
+            if ctx.check_order {
+                if batch.unordered || batch.times.is_some_and(|(first, _)| first < last_time) {
+                    result = Err(Error::NotInTimeOrder);
+                    break;
+                }
+                if let Some((_, last)) = batch.times {
+                    last_time = last;
+                }
+            }
+            for p in &batch.packets {
+                if let Err(e) = output.packet(&batch.packet(p)) {
+                    result = Err(Error::Write(e));
+                    break 'batches;
+                }
+                if output.stats.matched >= ctx.limit {
+                    rows_read += u64::from(p.row) + 1;
+                    break 'batches;
+                }
+            }
+            rows_read += batch.rows;
+            if let Some(f) = progress.as_mut() {
+                while next_tick <= rows_read {
+                    f(next_tick);
+                    next_tick += PROGRESS_EVERY;
+                }
+            }
+            if let Some(e) = batch.error {
+                result = Err(Error::Read(e));
+                break;
+            }
+            // The reader may be gone already; then the batch is just dropped.
+            let _ = empty.send(batch);
+        }
+        // Unblocks readers still waiting to hand over a batch.
+        drop(feeds);
+        let mut failed = false;
+        for t in threads {
+            failed |= t.join().is_err();
+        }
         if let Some(f) = progress.as_mut() {
+            while next_tick <= rows_read {
+                f(next_tick);
+                next_tick += PROGRESS_EVERY;
+            }
             f(rows_read);
         }
-        Halt::into_result(run)?;
+        result?;
+        if failed {
+            return Err(Error::Write(io::Error::other(
+                "internal error: a thread reading the log failed",
+            )));
+        }
+        output.stats.rows = rows_read;
+        output.finish()
+    })
+}
+
+/// Stops the direct reader's walk: a damaged page, a bad row, or the writing thread is gone.
+enum Stop {
+    Fault(btree::Fault),
+    Row(kismetdb::Error),
+    Gone,
+}
+
+impl From<btree::Fault> for Stop {
+    fn from(f: btree::Fault) -> Self {
+        Stop::Fault(f)
     }
-    output.finish()
+}
+
+/// What reading [`READING`] a damaged page means for the caller.
+fn fault_error(path: &Path, f: btree::Fault) -> kismetdb::Error {
+    match f {
+        btree::Fault::Corrupt(detail) => kismetdb::Error::Corrupt {
+            path: path.to_path_buf(),
+            context: READING.to_string(),
+            detail,
+        },
+        btree::Fault::Io(detail) => kismetdb::Error::Io {
+            path: path.to_path_buf(),
+            context: READING,
+            source: io::Error::other(detail),
+        },
+    }
+}
+
+/// A reading thread: reads its share of the rows through `conn`, decodes and filters them
+/// into batches for the writing thread. Errors end the feed in order, after the rows before
+/// them.
+fn read_rows(
+    conn: &Connection,
+    rows: &Rows,
+    ctx: &RowCtx<'_>,
+    share: (usize, usize),
+    feed: &mut Feed,
+) {
+    let path = ctx.path;
+    match rows {
+        Rows::Sql(sql) => {
+            let r = (|| -> Result<(), Stop> {
+                let err = |e| Stop::Row(sql_error(path, READING, e));
+                let mut stmt = conn.prepare(sql).map_err(err)?;
+                let mut rs = stmt.raw_query();
+                while let Some(row) = rs.next().map_err(err)? {
+                    feed.batch.rows += 1;
+                    let mut v = [ValueRef::Null; SLOTS];
+                    for (i, slot) in v.iter_mut().enumerate() {
+                        *slot = row.get_ref(i).map_err(err)?;
+                    }
+                    let rowid = match v[0] {
+                        ValueRef::Integer(r) => r,
+                        _ => 0,
+                    };
+                    select(&Dec { path, rowid, v }, ctx, feed).map_err(Stop::Row)?;
+                    if feed.batch.rows >= SQL_BATCH_ROWS {
+                        feed.ship(false).map_err(|_| Stop::Gone)?;
+                    }
+                }
+                feed.ship(false).map_err(|_| Stop::Gone)
+            })();
+            match r {
+                Ok(()) | Err(Stop::Gone) => {}
+                Err(Stop::Row(e)) => feed.fail(e),
+                Err(Stop::Fault(f)) => feed.fail(fault_error(path, f)),
+            }
+        }
+        Rows::Tree(table, plan) => {
+            // A page the direct reader finds damaged: an error, or, when the caller can start
+            // over, a reason to (its export with `Order::Time` then leaves the file to SQLite).
+            let damaged = |feed: &mut Feed, f: btree::Fault| {
+                if ctx.check_order {
+                    feed.batch.unordered = true;
+                    let _ = feed.ship(true);
+                } else {
+                    feed.fail(fault_error(path, f));
+                }
+            };
+            let tree = match table.open(conn) {
+                Ok(t) => t,
+                Err(f) => return damaged(feed, f),
+            };
+            let mut each = |row: Option<(i64, &[u8])>| -> Result<(), Stop> {
+                let Some((rowid, record)) = row else {
+                    return feed.ship(true).map_err(|_| Stop::Gone);
+                };
+                feed.batch.rows += 1;
+                let ids = feed.batch.rowids.get_or_insert((rowid, rowid));
+                ids.1 = rowid;
+                let mut v: [ValueRef<'_>; SLOTS] = plan.constants;
+                v[0] = ValueRef::Integer(rowid);
+                btree::decode(record, &plan.wanted, &mut v)?;
+                if ctx.check_order {
+                    feed.batch.note_time(v[1], v[2]);
+                }
+                select(&Dec { path, rowid, v }, ctx, feed).map_err(Stop::Row)
+            };
+            let walked = tree.rows(tree.all(), share, &mut each);
+            match walked {
+                Ok(()) | Err(Stop::Gone) => {}
+                Err(Stop::Row(e)) => feed.fail(e),
+                Err(Stop::Fault(f)) => damaged(feed, f),
+            }
+        }
+    }
+}
+
+/// Decodes one row and, when it passes the filter, adds its packet to the feed's batch.
+fn select(d: &Dec<'_>, ctx: &RowCtx<'_>, feed: &mut Feed) -> Result<(), kismetdb::Error> {
+    let fields = Fields {
+        ts: Timestamp::new(d.int(1, "ts_sec")?, d.int(2, "ts_usec")?),
+        dlt: d.int(3, "dlt")?,
+        datasource: feed.uuids.get(d, 4)?,
+        frequency: d.real(11, "frequency")?,
+        signal: d.i32(12, "signal")?,
+    };
+    let pass = ctx
+        .filter
+        .passes(&fields, &mut || -> Result<_, kismetdb::Error> {
+            Ok([
+                d.mac(13, "sourcemac")?,
+                d.mac(14, "destmac")?,
+                d.mac(15, "transmac")?,
+            ])
+        })?;
+    if !pass {
+        return Ok(());
+    }
+    let (lat, lon, alt) = if ctx.needs.gps {
+        (
+            d.real(6, "lat")? / ctx.gps_div,
+            d.real(7, "lon")? / ctx.gps_div,
+            d.real(8, "alt")?,
+        )
+    } else {
+        (0.0, 0.0, 0.0)
+    };
+    let data = d.bytes(5, "packet")?;
+    let full_len = d.int(10, "packet_full_len")?;
+    let b = &mut feed.batch;
+    let at = b.data.len();
+    b.data.extend_from_slice(data);
+    let tags_at = b.tags.len();
+    if ctx.needs.tags {
+        b.tags.push_str(&d.text(9));
+    }
+    b.packets.push(Pending {
+        // A batch holds far fewer than 2^32 rows.
+        row: (b.rows - 1) as u32,
+        ts: fields.ts,
+        dlt: fields.dlt,
+        datasource: fields.datasource,
+        full_len,
+        lat,
+        lon,
+        alt,
+        data: (at, b.data.len()),
+        tags: (tags_at, b.tags.len()),
+    });
+    Ok(())
 }
 
 /// Like [`export`], but selects packets with any predicate over whole rows decoded by the
@@ -880,10 +1334,11 @@ pub fn export_matching(
     mut progress: Option<&mut dyn FnMut(u64)>,
 ) -> Result<ExportStats, Error> {
     let sources = datasources(reader)?;
-    let mut output = Output::new(out, &sources, options)?;
+    let buffered = io::BufWriter::with_capacity(OUT_BUFFER, out);
+    let mut output = Output::new(buffered, &sources, options)?;
     let limit = options.limit.unwrap_or(u64::MAX);
     if limit > 0 {
-        let by_time = options.order == Order::Time && !stored_in_time_order(reader);
+        let by_time = options.order != Order::File && !stored_in_time_order(reader);
         output.stats.sorted = by_time;
         let mut query = if by_time {
             reader.packets_by_time()?
@@ -987,63 +1442,369 @@ struct Needs {
     macs: bool,
     gps: bool,
     tags: bool,
+    frequency: bool,
+    signal: bool,
 }
 
-/// The first of `names` the table has, else `default` (an SQL literal).
-fn pick<'a>(cols: &[String], names: &[&'a str], default: &'a str) -> &'a str {
+/// Result columns of the fast path, by index: rowid, ts_sec, ts_usec, dlt, datasource, packet,
+/// lat, lon, alt, tags, original length, frequency, signal, sourcemac, destmac, transmac.
+const SLOTS: usize = 16;
+
+/// A constant standing in for a column: `NULL` for columns not needed, Kismet's zero values
+/// for columns the log lacks (as the kismetdb reader reads them).
+#[derive(Clone, Copy)]
+enum Lit {
+    Null,
+    Zero,
+    EmptyText,
+    EmptyBlob,
+    ZeroMac,
+}
+
+impl Lit {
+    fn sql(self) -> &'static str {
+        match self {
+            Lit::Null => "NULL",
+            Lit::Zero => "0",
+            Lit::EmptyText => "''",
+            Lit::EmptyBlob => "x''",
+            Lit::ZeroMac => "'00:00:00:00:00:00'",
+        }
+    }
+
+    /// The value SQLite gives the literal.
+    fn value(self) -> ValueRef<'static> {
+        match self {
+            Lit::Null => ValueRef::Null,
+            Lit::Zero => ValueRef::Integer(0),
+            Lit::EmptyText => ValueRef::Text(b""),
+            Lit::EmptyBlob => ValueRef::Blob(b""),
+            Lit::ZeroMac => ValueRef::Text(b"00:00:00:00:00:00"),
+        }
+    }
+}
+
+/// What fills one result column of the fast path.
+#[derive(Clone, Copy)]
+enum Slot {
+    Rowid,
+    Column(&'static str),
+    Literal(Lit),
+}
+
+/// The first of `names` the table has, else `default`.
+fn pick(cols: &[String], names: &[&'static str], default: Lit) -> Slot {
     names
         .iter()
         .find(|n| cols.iter().any(|c| c == *n))
-        .copied()
-        .unwrap_or(default)
+        .map_or(Slot::Literal(default), |n| Slot::Column(n))
 }
 
-/// The fast path's query. Result columns, by index: rowid, ts_sec, ts_usec, dlt, datasource,
-/// packet, lat, lon, alt, tags, original length, frequency, signal, sourcemac, destmac,
-/// transmac; columns not needed are `NULL`, columns the log lacks Kismet's zero values (as the
-/// kismetdb reader reads them).
-fn packet_select(cols: &[String], needs: Needs, by_time: bool) -> String {
-    const ZERO_MAC: &str = "'00:00:00:00:00:00'";
-    let opt = |need: bool, names: &[&'static str], default: &'static str| {
+/// The fast path's result columns ([`SLOTS`]) for a table of columns `cols`.
+fn slots(cols: &[String], needs: Needs) -> [Slot; SLOTS] {
+    let opt = |need: bool, names: &[&'static str], default: Lit| {
         if need {
             pick(cols, names, default)
         } else {
-            "NULL"
+            Slot::Literal(Lit::Null)
         }
     };
-    let ts_sec = pick(cols, &["ts_sec"], "0");
-    let ts_usec = pick(cols, &["ts_usec"], "0");
-    let fields = [
-        "rowid",
-        ts_sec,
-        ts_usec,
-        pick(cols, &["dlt"], "0"),
-        pick(cols, &["datasource"], "''"),
-        pick(cols, &["packet"], "x''"),
-        opt(needs.gps, &["lat"], "0"),
-        opt(needs.gps, &["lon"], "0"),
-        opt(needs.gps, &["alt"], "0"),
-        opt(needs.tags, &["tags"], "''"),
+    [
+        Slot::Rowid,
+        pick(cols, &["ts_sec"], Lit::Zero),
+        pick(cols, &["ts_usec"], Lit::Zero),
+        pick(cols, &["dlt"], Lit::Zero),
+        pick(cols, &["datasource"], Lit::EmptyText),
+        pick(cols, &["packet"], Lit::EmptyBlob),
+        opt(needs.gps, &["lat"], Lit::Zero),
+        opt(needs.gps, &["lon"], Lit::Zero),
+        opt(needs.gps, &["alt"], Lit::Zero),
+        opt(needs.tags, &["tags"], Lit::EmptyText),
         // db_version 9 stores the original length; a short-lived v9 called it
         // packet_caplen; before, the captured length stands in.
         pick(
             cols,
             &["packet_full_len", "packet_caplen", "packet_len"],
-            "0",
+            Lit::Zero,
         ),
-        pick(cols, &["frequency"], "0"),
-        pick(cols, &["signal"], "0"),
-        opt(needs.macs, &["sourcemac", "devmac"], ZERO_MAC),
-        opt(needs.macs, &["destmac"], ZERO_MAC),
-        opt(needs.macs, &["transmac"], ZERO_MAC),
-    ];
-    let mut sql = format!("SELECT {} FROM packets", fields.join(", "));
+        opt(needs.frequency, &["frequency"], Lit::Zero),
+        opt(needs.signal, &["signal"], Lit::Zero),
+        opt(needs.macs, &["sourcemac", "devmac"], Lit::ZeroMac),
+        opt(needs.macs, &["destmac"], Lit::ZeroMac),
+        opt(needs.macs, &["transmac"], Lit::ZeroMac),
+    ]
+}
+
+/// The fast path's query over SQLite: the result columns of [`slots`], in time order when
+/// `by_time`.
+fn packet_select(slots: &[Slot; SLOTS], by_time: bool) -> String {
+    let sql = |s: &Slot| match *s {
+        Slot::Rowid => "rowid",
+        Slot::Column(c) => c,
+        Slot::Literal(l) => l.sql(),
+    };
+    let fields: Vec<&str> = slots.iter().map(sql).collect();
+    let mut query = format!("SELECT {} FROM packets", fields.join(", "));
     if by_time {
         // As one number, so that rows with ts_usec ≥ 10^6 (Kismet wrote 1000000 in the
         // wifite2 reference log) sort by the instant they mean.
-        sql.push_str(&format!(" ORDER BY {ts_sec} * 1000000 + {ts_usec}, rowid"));
+        let (sec, usec) = (sql(&slots[1]), sql(&slots[2]));
+        query.push_str(&format!(" ORDER BY {sec} * 1000000 + {usec}, rowid"));
     }
-    sql
+    query
+}
+
+/// What the fast path reads, in error messages.
+const READING: &str = "reading table packets";
+
+/// The packets table as the direct reader ([`btree`]) found it.
+#[derive(Clone, Copy)]
+struct DirectTable {
+    layout: btree::Layout,
+    root: u32,
+}
+
+impl DirectTable {
+    /// The table, read through `conn`'s file handle.
+    fn open<'c>(&self, conn: &'c Connection) -> Result<btree::Tree<'c>, btree::Fault> {
+        let file = btree::DbFile::of(conn)
+            .ok_or_else(|| btree::Fault::Io("SQLite has no open file for the log".into()))?;
+        btree::Tree::open(file, self.layout, self.root)?.ok_or_else(|| {
+            btree::Fault::Corrupt(format!("page {} is not the root of a table", self.root))
+        })
+    }
+}
+
+/// Where each result slot comes from on the direct path: `(column, slot)` pairs by column,
+/// and the values of the slots that are constants.
+struct DirectPlan {
+    wanted: Vec<(usize, usize)>,
+    constants: [ValueRef<'static>; SLOTS],
+}
+
+fn direct_plan(slots: &[Slot; SLOTS], cols: &[String]) -> DirectPlan {
+    let mut wanted = Vec::new();
+    let mut constants = [ValueRef::Null; SLOTS];
+    for (i, s) in slots.iter().enumerate() {
+        match *s {
+            Slot::Rowid => {}
+            Slot::Column(name) => {
+                if let Some(c) = column_index(cols, name) {
+                    wanted.push((c, i));
+                }
+            }
+            Slot::Literal(l) => constants[i] = l.value(),
+        }
+    }
+    wanted.sort_unstable();
+    DirectPlan { wanted, constants }
+}
+
+fn column_index(cols: &[String], name: &str) -> Option<usize> {
+    cols.iter().position(|c| c == name)
+}
+
+/// The packets table when the direct reader can read it (see [`btree`]): an ordinary rowid
+/// table whose columns are exactly `cols`, none a rowid alias, generated or with a default, in a
+/// rollback-journal UTF-8 database. Runs inside the caller's read transaction (the first query
+/// takes the shared lock).
+fn direct_table(
+    conn: &Connection,
+    path: &Path,
+    cols: &[String],
+) -> Result<Option<DirectTable>, kismetdb::Error> {
+    let err = |e| sql_error(path, READING, e);
+    let mut stmt = conn
+        .prepare(
+            "SELECT rootpage, sql FROM sqlite_master WHERE type = 'table' AND name = 'packets'",
+        )
+        .map_err(err)?;
+    let mut rows = stmt.raw_query();
+    let Some(row) = rows.next().map_err(err)? else {
+        return Ok(None);
+    };
+    let root = match row.get_ref(0) {
+        Ok(ValueRef::Integer(n)) => u32::try_from(n).ok(),
+        _ => None,
+    };
+    let plain = match row.get_ref(1) {
+        Ok(ValueRef::Text(t)) => {
+            let sql = String::from_utf8_lossy(t).to_ascii_uppercase();
+            sql.starts_with("CREATE TABLE") && !sql.contains("WITHOUT")
+        }
+        _ => false,
+    };
+    drop(rows);
+    let Some(root) = root.filter(|_| plain) else {
+        return Ok(None);
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT lower(name), pk, dflt_value IS NULL, hidden \
+             FROM pragma_table_xinfo('packets')",
+        )
+        .map_err(err)?;
+    let mut rows = stmt.raw_query();
+    let mut names = Vec::new();
+    while let Some(r) = rows.next().map_err(err)? {
+        let ordinary = matches!(
+            (r.get_ref(1), r.get_ref(2), r.get_ref(3)),
+            (
+                Ok(ValueRef::Integer(0)),
+                Ok(ValueRef::Integer(1)),
+                Ok(ValueRef::Integer(0))
+            )
+        );
+        match r.get_ref(0) {
+            Ok(ValueRef::Text(t)) if ordinary => {
+                names.push(String::from_utf8_lossy(t).into_owned())
+            }
+            _ => return Ok(None),
+        }
+    }
+    if names != cols {
+        return Ok(None);
+    }
+    let Some(file) = btree::DbFile::of(conn) else {
+        return Ok(None);
+    };
+    let Ok(Some(layout)) = btree::Layout::of(&file) else {
+        return Ok(None);
+    };
+    Ok(match btree::Tree::open(file, layout, root) {
+        Ok(Some(_)) => Some(DirectTable { layout, root }),
+        _ => None,
+    })
+}
+
+/// The first and last rows of a part of the table.
+#[derive(Clone, Copy)]
+struct SpanEnds {
+    first_rowid: i64,
+    last_rowid: i64,
+    first_ts: i128,
+    last_ts: i128,
+}
+
+/// Why a time-order check stopped early.
+enum Unordered {
+    /// A row before the previous one, or a time that is not a pair of integers.
+    Yes,
+    Fault(btree::Fault),
+}
+
+impl From<btree::Fault> for Unordered {
+    fn from(f: btree::Fault) -> Self {
+        Unordered::Fault(f)
+    }
+}
+
+/// Checks one half of the table (`first_half` or the other) for capture-time order, reading
+/// through `conn`: `Ok(None)` when it is not in order, else its first and last rows (`None`
+/// inside when the half is empty). Stops early when `stop` is set, and sets it when the
+/// half is out of order.
+fn time_span(
+    conn: &Connection,
+    table: DirectTable,
+    (sec, usec): (usize, usize),
+    first_half: bool,
+    stop: &AtomicBool,
+) -> Result<Option<Option<SpanEnds>>, btree::Fault> {
+    let tree = table.open(conn)?;
+    let (a, b) = tree.split();
+    let mut wanted = [(sec, 0), (usec, 1)];
+    wanted.sort_unstable();
+    let mut ends: Option<SpanEnds> = None;
+    let walked = tree.rows(
+        if first_half { a } else { b },
+        (0, 1),
+        &mut |row| -> Result<(), Unordered> {
+            let Some((rowid, record)) = row else {
+                return Ok(());
+            };
+            let mut v = [ValueRef::Null; 2];
+            btree::decode(record, &wanted, &mut v)?;
+            let (ValueRef::Integer(s), ValueRef::Integer(u)) = (v[0], v[1]) else {
+                return Err(Unordered::Yes);
+            };
+            let t = i128::from(s) * 1_000_000 + i128::from(u);
+            match &mut ends {
+                None => {
+                    ends = Some(SpanEnds {
+                        first_rowid: rowid,
+                        last_rowid: rowid,
+                        first_ts: t,
+                        last_ts: t,
+                    })
+                }
+                Some(e) => {
+                    if t < e.last_ts || stop.load(Ordering::Relaxed) {
+                        return Err(Unordered::Yes);
+                    }
+                    e.last_ts = t;
+                    e.last_rowid = rowid;
+                }
+            }
+            Ok(())
+        },
+    );
+    match walked {
+        Ok(()) => Ok(Some(ends)),
+        Err(Unordered::Yes) => {
+            stop.store(true, Ordering::Relaxed);
+            Ok(None)
+        }
+        Err(Unordered::Fault(f)) => {
+            stop.store(true, Ordering::Relaxed);
+            Err(f)
+        }
+    }
+}
+
+/// True when the table's rowid order is capture-time order, read directly: each half of the
+/// table on its own thread, `first` reading the first half here and `second` the other on a
+/// spawned thread. Hands `second` back (`None` if its thread failed).
+fn time_ordered_direct(
+    first: &Connection,
+    second: Connection,
+    table: DirectTable,
+    sec: usize,
+    usec: usize,
+) -> (Option<Connection>, Result<bool, btree::Fault>) {
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || {
+            let span = time_span(&second, table, (sec, usec), false, stop);
+            (second, span)
+        });
+        let a = time_span(first, table, (sec, usec), true, stop);
+        let (conn, b) = match other.join() {
+            Ok((c, b)) => (Some(c), b),
+            Err(_) => (
+                None,
+                Err(btree::Fault::Io(
+                    "internal error: a time-order checking thread failed".into(),
+                )),
+            ),
+        };
+        let verdict = match (a, b) {
+            (Err(f), _) | (_, Err(f)) => Err(f),
+            (Ok(None), _) | (_, Ok(None)) => Ok(false),
+            (Ok(Some(Some(x))), Ok(Some(Some(y)))) => {
+                if x.last_rowid >= y.first_rowid {
+                    Err(btree::Fault::Corrupt(format!(
+                        "rowid {} follows rowid {}",
+                        y.first_rowid, x.last_rowid
+                    )))
+                } else {
+                    Ok(x.last_ts <= y.first_ts)
+                }
+            }
+            (Ok(Some(_)), Ok(Some(_))) => Ok(true),
+        };
+        (conn, verdict)
+    })
 }
 
 /// Opens a second read-only connection to the reader's log.
@@ -1131,16 +1892,16 @@ fn stored_in_time_order_conn(conn: &Connection, cols: &[String]) -> bool {
     }
 }
 
-/// Decodes the values of one row of the fast path's query, with the kismetdb reader's rules
+/// Decodes the values of one row of the fast path ([`SLOTS`]), with the kismetdb reader's rules
 /// (NULL is Kismet's zero value, numbers stored as text are read, GPS of db_version ≤ 4 is
 /// scaled by the caller) and errors that name the file, rowid and column.
-struct Dec<'r, 's> {
+struct Dec<'r> {
     path: &'r Path,
-    row: &'r rusqlite::Row<'s>,
     rowid: i64,
+    v: [ValueRef<'r>; SLOTS],
 }
 
-impl<'r> Dec<'r, '_> {
+impl<'r> Dec<'r> {
     fn err(&self, column: &'static str, detail: String) -> kismetdb::Error {
         kismetdb::Error::Row {
             path: self.path.to_path_buf(),
@@ -1151,14 +1912,12 @@ impl<'r> Dec<'r, '_> {
         }
     }
 
-    fn value(&self, idx: usize, column: &'static str) -> Result<ValueRef<'r>, kismetdb::Error> {
-        self.row
-            .get_ref(idx)
-            .map_err(|e| self.err(column, e.to_string()))
+    fn value(&self, idx: usize) -> ValueRef<'r> {
+        self.v[idx]
     }
 
     fn int(&self, idx: usize, column: &'static str) -> Result<i64, kismetdb::Error> {
-        match self.value(idx, column)? {
+        match self.value(idx) {
             ValueRef::Integer(n) => Ok(n),
             ValueRef::Null => Ok(0),
             ValueRef::Real(f) if f.is_finite() => Ok(f as i64),
@@ -1190,7 +1949,7 @@ impl<'r> Dec<'r, '_> {
     }
 
     fn real(&self, idx: usize, column: &'static str) -> Result<f64, kismetdb::Error> {
-        match self.value(idx, column)? {
+        match self.value(idx) {
             ValueRef::Real(f) => Ok(f),
             ValueRef::Integer(n) => Ok(n as f64),
             ValueRef::Null => Ok(0.0),
@@ -1211,7 +1970,7 @@ impl<'r> Dec<'r, '_> {
     }
 
     fn bytes(&self, idx: usize, column: &'static str) -> Result<&'r [u8], kismetdb::Error> {
-        match self.value(idx, column)? {
+        match self.value(idx) {
             ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b),
             ValueRef::Null => Ok(&[]),
             other => Err(self.err(
@@ -1221,17 +1980,17 @@ impl<'r> Dec<'r, '_> {
         }
     }
 
-    fn text(&self, idx: usize, column: &'static str) -> Result<Cow<'r, str>, kismetdb::Error> {
-        Ok(match self.value(idx, column)? {
+    fn text(&self, idx: usize) -> Cow<'r, str> {
+        match self.value(idx) {
             ValueRef::Null => Cow::Borrowed(""),
             ValueRef::Integer(n) => Cow::Owned(n.to_string()),
             ValueRef::Real(f) => Cow::Owned(f.to_string()),
             ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b),
-        })
+        }
     }
 
     fn mac(&self, idx: usize, column: &'static str) -> Result<MacAddr, kismetdb::Error> {
-        let t = self.text(idx, column)?;
+        let t = self.text(idx);
         let t = t.trim();
         if t.is_empty() {
             return Ok(MacAddr::ZERO);
@@ -1272,9 +2031,9 @@ impl Default for UuidCache {
 }
 
 impl UuidCache {
-    fn get(&mut self, d: &Dec<'_, '_>, idx: usize) -> Result<Uuid, kismetdb::Error> {
+    fn get(&mut self, d: &Dec<'_>, idx: usize) -> Result<Uuid, kismetdb::Error> {
         const COLUMN: &str = "datasource";
-        let raw: &[u8] = match d.value(idx, COLUMN)? {
+        let raw: &[u8] = match d.value(idx) {
             ValueRef::Text(b) | ValueRef::Blob(b) => b,
             ValueRef::Null => b"",
             ValueRef::Integer(0) => b"0",
@@ -1744,5 +2503,447 @@ mod tests {
             "DLT 127 IEEE802_11_RADIOTAP (2 packets), DLT 4242 (1 packet) and DLT 105 \
              IEEE802_11 (5 packets)"
         );
+    }
+
+    /// A small deterministic generator for test data.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+    }
+
+    /// A log of `n` packets in time order: frames of many sizes (some spill to overflow pages,
+    /// some are empty), tags, locations, two datasources, two link types, several addresses,
+    /// with the packets' pages interleaved with those of the messages table.
+    fn varied_log(path: &Path, n: usize) {
+        let mut w = Writer::create(path, WriterOptions::default()).unwrap();
+        w.insert_datasource(&DatasourceRow {
+            uuid: SRC_A.parse().unwrap(),
+            typestring: Cow::Borrowed("linuxwifi"),
+            definition: Cow::Borrowed("wlan0mon:type=linuxwifi"),
+            name: Cow::Borrowed("wifi-a"),
+            interface: Cow::Borrowed("wlan0mon"),
+            json: Cow::Borrowed(b"{}"),
+        })
+        .unwrap();
+        let mut rng = Lcg(7);
+        for i in 0..n {
+            let len = match rng.next() % 10 {
+                0 => 0,
+                1 => 4_000 + (rng.next() % 9_000) as usize,
+                _ => (rng.next() % 700) as usize,
+            };
+            let body: Vec<u8> = (0..len).map(|k| (k ^ i) as u8).collect();
+            let source = if i % 5 == 0 { SRC_B } else { SRC_A };
+            let dlt = if i % 7 == 0 { 105 } else { 127 };
+            let mut p = packet(0, source, dlt, &body);
+            p.ts = Timestamp::new(1_700_000_000 + (i / 3) as i64, (i % 3) as i64 * 1_000);
+            p.sourcemac = MacAddr::new([2, 0, 0, 0, 0, (i % 4) as u8]);
+            if i % 4 == 0 {
+                p.tags = Cow::Owned(format!("TAG{i} É"));
+            }
+            if i % 6 == 0 {
+                p.gps = GpsFix {
+                    lat: 48.0 + i as f64 * 1e-4,
+                    lon: 2.0,
+                    alt: (i % 3) as f64,
+                    speed: 0.0,
+                    heading: 0.0,
+                };
+            }
+            p.signal = -30 - (i % 60) as i32;
+            p.frequency = if i % 2 == 0 { 2_412_000.0 } else { 5_180_000.0 };
+            p.packet_full_len = (len + (i % 2) * 10) as i64;
+            w.insert_packet(&p).unwrap();
+            if i % 3 == 0 {
+                w.insert_message(&kismetdb::MessageRow {
+                    ts_sec: 1,
+                    lat: 0.0,
+                    lon: 0.0,
+                    msgtype: Cow::Borrowed("INFO"),
+                    message: Cow::Owned("m".repeat(700)),
+                })
+                .unwrap();
+            }
+        }
+        w.close().unwrap();
+    }
+
+    /// The direct reader's view of the log: `None` when the export falls back to SQLite,
+    /// else the depth of the packets b-tree.
+    fn direct_depth(log: &Path) -> Option<usize> {
+        let reader = Reader::open(log).unwrap();
+        let conn = open_second(&reader).unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        let cols = reader.columns(Table::Packets).unwrap();
+        let table = direct_table(&conn, log, cols).unwrap()?;
+        let depth = table.open(&conn).unwrap().depth();
+        Some(depth)
+    }
+
+    /// Exports `log` many ways and checks each against the export over whole rows decoded by
+    /// SQLite ([`run`] compares the bytes and the counters).
+    fn same_as_sqlite(log: &Path) -> ExportStats {
+        let filters = [
+            Filter::default(),
+            Filter {
+                macs: vec![MacAddr::new([2, 0, 0, 0, 0, 3])],
+                ..Filter::default()
+            },
+            Filter {
+                freq_min: Some(5_000_000.0),
+                signal_max: Some(-50),
+                ..Filter::default()
+            },
+            Filter {
+                start: Some(Timestamp::new(1_700_000_100, 0)),
+                end: Some(Timestamp::new(1_700_000_900, 0)),
+                datasources: vec![SRC_A.parse().unwrap()],
+                ..Filter::default()
+            },
+        ];
+        let options = [
+            ExportOptions::default(),
+            ExportOptions {
+                order: Order::File,
+                ..ExportOptions::default()
+            },
+            ExportOptions {
+                gps: false,
+                tags: false,
+                limit: Some(777),
+                ..ExportOptions::default()
+            },
+            ExportOptions {
+                naming: InterfaceNaming::Rest,
+                ..ExportOptions::default()
+            },
+        ];
+        let (all, _) = run(log, &Filter::default(), &ExportOptions::default());
+        assert!(all.packets > 0);
+        for f in &filters {
+            for o in &options {
+                run(log, f, o);
+            }
+            // A classic pcap of one link type.
+            let one = Filter {
+                dlt: Some(127),
+                ..f.clone()
+            };
+            let pcap = ExportOptions {
+                format: Format::Pcap,
+                ..ExportOptions::default()
+            };
+            run(log, &one, &pcap);
+        }
+        all
+    }
+
+    #[test]
+    fn direct_reader_matches_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("varied.kismet");
+        varied_log(&log, 3_000);
+        // Deep enough for interior pages under the root, long enough for both reading
+        // threads to get batches.
+        assert!(direct_depth(&log).unwrap() >= 2);
+        let s = same_as_sqlite(&log);
+        assert!(!s.sorted);
+        assert_eq!((s.rows, s.packets), (3_000, 3_000));
+        assert!(s.with_gps > 0 && s.interfaces == 4);
+
+        // The smallest and the largest page sizes (65 536 is stored as 1 in the header).
+        for page_size in [512, 65_536] {
+            let copy = dir.path().join(format!("p{page_size}.kismet"));
+            std::fs::copy(&log, &copy).unwrap();
+            let c = Connection::open(&copy).unwrap();
+            c.execute_batch(&format!("PRAGMA page_size = {page_size}; VACUUM;"))
+                .unwrap();
+            let got: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+            assert_eq!(got, page_size);
+            drop(c);
+            assert!(direct_depth(&copy).is_some());
+            assert_eq!(same_as_sqlite(&copy), s);
+        }
+    }
+
+    #[test]
+    fn rows_shorter_than_the_table_read_as_null() {
+        // A column added by ALTER TABLE: rows written before it have shorter records.
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("altered.kismet");
+        varied_log(&log, 600);
+        let c = Connection::open(&log).unwrap();
+        let cols: Vec<String> = {
+            let mut st = c
+                .prepare("SELECT name FROM pragma_table_info('packets')")
+                .unwrap();
+            let names = st.query_map([], |r| r.get(0)).unwrap();
+            names.map(|n| n.unwrap()).collect()
+        };
+        let kept: Vec<&str> = cols
+            .iter()
+            .map(String::as_str)
+            .filter(|c| *c != "packet_full_len")
+            .collect();
+        c.execute_batch(&format!(
+            "CREATE TABLE p2 ({cols});
+             INSERT INTO p2 SELECT {list} FROM packets;
+             DROP TABLE packets;
+             ALTER TABLE p2 RENAME TO packets;
+             ALTER TABLE packets ADD COLUMN packet_full_len INT;
+             UPDATE packets SET packet_full_len = packet_len + 5 WHERE rowid % 3 = 0;",
+            cols = kept
+                .iter()
+                .map(|c| format!("{c} ANY"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            list = kept.join(", "),
+        ))
+        .unwrap();
+        drop(c);
+        assert!(direct_depth(&log).is_some());
+        same_as_sqlite(&log);
+    }
+
+    #[test]
+    fn unusual_tables_fall_back_to_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base.kismet");
+        varied_log(&base, 300);
+        for (name, sql) in [
+            (
+                "default",
+                "ALTER TABLE packets ADD COLUMN extra INT DEFAULT 5",
+            ),
+            ("wal", "PRAGMA journal_mode = WAL"),
+        ] {
+            let log = dir.path().join(format!("{name}.kismet"));
+            std::fs::copy(&base, &log).unwrap();
+            let c = Connection::open(&log).unwrap();
+            // (The journal-mode pragma answers with a row.)
+            let mut st = c.prepare(sql).unwrap();
+            st.raw_query().next().unwrap();
+            drop(st);
+            drop(c);
+            assert_eq!(direct_depth(&log), None, "{name}");
+            same_as_sqlite(&log);
+        }
+    }
+
+    /// The rowid of the first row of the second half of the table (where the two checking
+    /// threads meet), and of the row before it.
+    fn halves_meet(log: &Path) -> (i64, i64) {
+        let reader = Reader::open(log).unwrap();
+        let conn = open_second(&reader).unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        let cols = reader.columns(Table::Packets).unwrap();
+        let tree = direct_table(&conn, log, cols).unwrap().unwrap();
+        let tree = tree.open(&conn).unwrap();
+        let (a, b) = tree.split();
+        let mut last_a = 0;
+        tree.rows(a, (0, 1), &mut |row| -> Result<(), btree::Fault> {
+            if let Some((rowid, _)) = row {
+                last_a = rowid;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut first_b = None;
+        tree.rows(b, (0, 1), &mut |row| -> Result<(), btree::Fault> {
+            if let Some((rowid, _)) = row {
+                first_b.get_or_insert(rowid);
+            }
+            Ok(())
+        })
+        .unwrap();
+        (last_a, first_b.unwrap())
+    }
+
+    #[test]
+    fn disorder_where_the_halves_meet_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base.kismet");
+        varied_log(&base, 4_000);
+        let (last_a, first_b) = halves_meet(&base);
+        assert!(last_a + 1 == first_b && last_a > 1);
+        // The first row of the second half goes back in time; then the last row of the first
+        // half jumps ahead (each half stays in order on its own).
+        for (rowid, sec) in [(first_b, 1_600_000_000), (last_a, 1_800_000_000)] {
+            let log = dir.path().join(format!("moved-{rowid}.kismet"));
+            std::fs::copy(&base, &log).unwrap();
+            let c = Connection::open(&log).unwrap();
+            c.execute(
+                "UPDATE packets SET ts_sec = ?1 WHERE rowid = ?2",
+                (sec, rowid),
+            )
+            .unwrap();
+            drop(c);
+            assert!(!stored_in_time_order(&Reader::open(&log).unwrap()));
+            let (s, bytes) = run(&log, &Filter::default(), &ExportOptions::default());
+            assert!(s.sorted);
+            let f = frames(&bytes, dir.path());
+            assert!(f.windows(2).all(|w| w[0].2 <= w[1].2), "in time order");
+        }
+    }
+
+    #[test]
+    fn damaged_logs_never_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base.kismet");
+        varied_log(&base, 1_500);
+        let pristine = std::fs::read(&base).unwrap();
+        let log = dir.path().join("damaged.kismet");
+        let mut rng = Lcg(11);
+        let mut failed = 0;
+        for round in 0..60 {
+            let mut bytes = pristine.clone();
+            if round % 10 == 9 {
+                // Cut short.
+                bytes.truncate(100 + rng.next() as usize % (pristine.len() - 100));
+            } else {
+                // Garbage over a stretch of some page other than the first.
+                let at = 4096 + rng.next() as usize % (bytes.len() - 4096 - 64);
+                let n = 1 + rng.next() as usize % 64;
+                for b in &mut bytes[at..at + n] {
+                    *b = rng.next() as u8;
+                }
+            }
+            std::fs::write(&log, &bytes).unwrap();
+            let Ok(reader) = Reader::open(&log) else {
+                continue;
+            };
+            for order in [Order::Time, Order::File, Order::TimeOrRetry] {
+                let opts = ExportOptions {
+                    order,
+                    ..ExportOptions::default()
+                };
+                let mut out = Vec::new();
+                match export(&reader, &Filter::default(), &opts, &mut out, None) {
+                    Ok(_) | Err(Error::NotInTimeOrder) => {}
+                    Err(_) => failed += 1,
+                }
+            }
+        }
+        // Some of the damage is seen (the rest hits bytes no export reads).
+        assert!(failed > 0);
+    }
+
+    #[test]
+    fn progress_counts_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("progress.kismet");
+        varied_log(&log, 3_000);
+        let reader = Reader::open(&log).unwrap();
+        let mut seen = Vec::new();
+        let mut note = |n: u64| seen.push(n);
+        let mut out = Vec::new();
+        let s = export(
+            &reader,
+            &Filter::default(),
+            &ExportOptions::default(),
+            &mut out,
+            Some(&mut note),
+        )
+        .unwrap();
+        assert_eq!(s.rows, 3_000);
+        assert_eq!(seen, vec![3_000]);
+        // With a limit, the rows read are those up to the last packet written.
+        let opts = ExportOptions {
+            limit: Some(10),
+            ..ExportOptions::default()
+        };
+        let f = Filter {
+            datasources: vec![SRC_B.parse().unwrap()],
+            ..Filter::default()
+        };
+        let (s, _) = run(&log, &f, &opts);
+        assert_eq!((s.packets, s.rows), (10, 46));
+    }
+
+    /// The rowids of the last row of the first batch of pages and of the first row of the
+    /// second (where the reading threads hand over to each other).
+    fn batches_meet(log: &Path) -> (i64, i64) {
+        let reader = Reader::open(log).unwrap();
+        let conn = open_second(&reader).unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        let cols = reader.columns(Table::Packets).unwrap();
+        let tree = direct_table(&conn, log, cols).unwrap().unwrap();
+        let tree = tree.open(&conn).unwrap();
+        let mut ends = Vec::new();
+        for share in [(0, 2), (1, 2)] {
+            let mut rowids = Vec::new();
+            tree.rows(tree.all(), share, &mut |row| -> Result<(), btree::Fault> {
+                match row {
+                    Some((rowid, _)) => rowids.push(rowid),
+                    None => ends.push((share.0, rowids.clone())),
+                }
+                Ok(())
+            })
+            .unwrap();
+        }
+        let first_batch = &ends.iter().find(|(k, _)| *k == 0).unwrap().1;
+        let second_batch = &ends.iter().find(|(k, _)| *k == 1).unwrap().1;
+        (*first_batch.last().unwrap(), second_batch[0])
+    }
+
+    #[test]
+    fn time_order_checked_while_streaming() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("base.kismet");
+        varied_log(&base, 3_000);
+        let retry = ExportOptions {
+            order: Order::TimeOrRetry,
+            ..ExportOptions::default()
+        };
+        let export_with = |log: &Path, opts: &ExportOptions| {
+            let reader = Reader::open(log).unwrap();
+            let mut out = Vec::new();
+            export(&reader, &Filter::default(), opts, &mut out, None).map(|s| (s, out))
+        };
+        // Stored in time order: the same file as with a check first.
+        let (s, bytes) = export_with(&base, &retry).unwrap();
+        let (s2, bytes2) = export_with(&base, &ExportOptions::default()).unwrap();
+        assert_eq!((s.sorted, &s), (false, &s2));
+        assert!(bytes == bytes2);
+
+        // Out of order inside a batch, and where one reading thread hands over to the other
+        // (each side in order on its own).
+        let (last, first) = batches_meet(&base);
+        assert_eq!(last + 1, first);
+        for (rowid, sec) in [
+            (1_000, 1_600_000_000),
+            (first, 1_600_000_000),
+            (last, 1_800_000_000),
+        ] {
+            let log = dir.path().join(format!("moved-{rowid}.kismet"));
+            std::fs::copy(&base, &log).unwrap();
+            let c = Connection::open(&log).unwrap();
+            c.execute(
+                "UPDATE packets SET ts_sec = ?1 WHERE rowid = ?2",
+                (sec, rowid),
+            )
+            .unwrap();
+            drop(c);
+            assert!(matches!(
+                export_with(&log, &retry),
+                Err(Error::NotInTimeOrder)
+            ));
+            // With a limit, or asked for Order::Time, the order is checked first.
+            let limited = ExportOptions {
+                limit: Some(2_999),
+                ..retry.clone()
+            };
+            let (s, _) = export_with(&log, &limited).unwrap();
+            assert!(s.sorted && s.packets == 2_999);
+            let (s, _) = export_with(&log, &ExportOptions::default()).unwrap();
+            assert!(s.sorted);
+        }
     }
 }

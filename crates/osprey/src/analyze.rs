@@ -83,12 +83,35 @@ pub struct Report {
 }
 
 /// Per-packet counters with keys that need no allocation.
-#[derive(Default, Debug)]
+#[derive(Debug)]
 struct Counts {
-    link_types: BTreeMap<u32, u64>,
-    phys: BTreeMap<&'static str, u64>,
-    frame_types: BTreeMap<(&'static str, &'static str), u64>,
-    errors: BTreeMap<&'static str, u64>,
+    link_types: Vec<(u32, u64)>,
+    phys: Vec<(&'static str, u64)>,
+    /// 802.11 frames by `type << 4 | subtype`.
+    dot11: [u64; 64],
+    /// BLE PDUs: advertising, data, short.
+    btle: [u64; 3],
+    errors: Vec<(&'static str, u64)>,
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts {
+            link_types: Vec::new(),
+            phys: Vec::new(),
+            dot11: [0; 64],
+            btle: [0; 3],
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Adds one to `key`'s count in a short list (a handful of distinct keys per run).
+fn bump<K: PartialEq>(list: &mut Vec<(K, u64)>, key: K) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += 1,
+        None => list.push((key, 1)),
+    }
 }
 
 /// Kismet's log name template with Osprey's title: `Osprey-YYYYMMDD-HH-MM-SS-N.kismet`, UTC,
@@ -227,28 +250,30 @@ impl Report {
         self.packets += 1;
         self.bytes += p.raw.len() as u64;
         let c = &mut self.counts;
-        *c.link_types.entry(p.dlt).or_default() += 1;
-        *c.phys.entry(p.phy.name()).or_default() += 1;
-        let kind = match &p.link {
-            Link::Dot11(d) => Some((
-                type_name(d.frame_type()),
-                dot11_kind(d.frame_type(), d.subtype()),
-            )),
-            Link::Btle(b) => Some((
-                "btle",
-                match b.packet() {
-                    Some(pkt) if pkt.is_advertising() => "advertising",
-                    Some(_) => "data",
-                    None => "short",
-                },
-            )),
-            Link::None => None,
-        };
-        if let Some(k) = kind {
-            *c.frame_types.entry(k).or_default() += 1;
+        bump(&mut c.link_types, p.dlt);
+        bump(&mut c.phys, p.phy.name());
+        match &p.link {
+            Link::Dot11(d) => {
+                let t = match d.frame_type() {
+                    FrameType::Management => 0,
+                    FrameType::Control => 1,
+                    FrameType::Data => 2,
+                    FrameType::Extension => 3,
+                };
+                c.dot11[t << 4 | usize::from(d.subtype() & 0xf)] += 1;
+            }
+            Link::Btle(b) => {
+                let i = match b.packet() {
+                    Some(pkt) if pkt.is_advertising() => 0,
+                    Some(_) => 1,
+                    None => 2,
+                };
+                c.btle[i] += 1;
+            }
+            Link::None => {}
         }
         if let Some(e) = p.error {
-            *c.errors.entry(e.name()).or_default() += 1;
+            bump(&mut c.errors, e.name());
         }
         if p.duplicate {
             self.duplicates += 1;
@@ -268,11 +293,26 @@ impl Report {
             .into_iter()
             .map(|(k, n)| (k.to_string(), n))
             .collect();
-        self.frame_types = c
-            .frame_types
-            .into_iter()
-            .map(|((t, k), n)| (format!("{t}/{k}"), n))
-            .collect();
+        const TYPES: [FrameType; 4] = [
+            FrameType::Management,
+            FrameType::Control,
+            FrameType::Data,
+            FrameType::Extension,
+        ];
+        let mut frame_types = BTreeMap::new();
+        for (i, &n) in c.dot11.iter().enumerate() {
+            if n > 0 {
+                let t = TYPES[i >> 4];
+                let name = format!("{}/{}", type_name(t), dot11_kind(t, (i & 0xf) as u8));
+                *frame_types.entry(name).or_default() += n;
+            }
+        }
+        for (i, name) in ["advertising", "data", "short"].iter().enumerate() {
+            if c.btle[i] > 0 {
+                *frame_types.entry(format!("btle/{name}")).or_default() += c.btle[i];
+            }
+        }
+        self.frame_types = frame_types;
         self.errors = c
             .errors
             .into_iter()

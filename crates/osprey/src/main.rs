@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod alerts_cmd;
 mod analyze;
+mod bench;
 mod config;
 mod log;
 mod output;
@@ -36,6 +37,21 @@ enum Command {
     /// Inspect and convert kismetdb log files (Kismet's `.kismet` logs and Osprey's).
     #[command(subcommand)]
     Log(LogCommand),
+    /// Benchmarks: generate a workload, time analyze on it, load the server.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Write a deterministic synthetic radiotap capture (access points, clients, a realistic
+    /// frame mix, attack bursts).
+    Gen(bench::gen::Args),
+    /// Time `osprey analyze` on a capture (packets/s, peak RSS) next to a bare SQLite insert
+    /// ceiling measured in the same run.
+    Run(bench::run::Args),
+    /// Poll the REST API with many clients during a replay and report latency percentiles.
+    Serve(bench::serve::Args),
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +95,9 @@ fn main() -> ExitCode {
         Command::Log(LogCommand::ToGpx(args)) => log::to_gpx::run(&args),
         Command::Log(LogCommand::StripPackets(args)) => log::strip_packets::run(&args),
         Command::Log(LogCommand::Clean(args)) => log::clean::run(&args),
+        Command::Bench(BenchCommand::Gen(args)) => bench::gen::run(&args),
+        Command::Bench(BenchCommand::Run(args)) => bench::run::run(&args),
+        Command::Bench(BenchCommand::Serve(args)) => bench::serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,12 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osprey_capture::Flow;
 use osprey_engine::{Engine, EngineOptions};
+use osprey_server::shared::{EngineGuard, SharedEngine};
 
 /// Serve Kismet's REST API and event bus.
 #[derive(clap::Args, Debug)]
@@ -82,12 +82,16 @@ fn parse_source(s: &str) -> Result<Source, String> {
     Ok(src)
 }
 
-fn lock(e: &Mutex<Engine>) -> std::sync::MutexGuard<'_, Engine> {
-    e.lock().unwrap_or_else(|p| p.into_inner())
+fn lock(e: &SharedEngine) -> EngineGuard<'_> {
+    e.lock()
 }
 
 /// Reads the sources into the engine, pacing as asked.
-fn ingest(engine: Arc<Mutex<Engine>>, sources: Vec<Source>, packets: Arc<AtomicU64>) {
+///
+/// The engine stays locked from frame to frame (not released and retaken each frame, which
+/// would starve the request handlers): it is let go while pacing sleeps, and between two
+/// frames whenever a handler waits for it.
+fn ingest(engine: Arc<SharedEngine>, sources: Vec<Source>) {
     for src in sources {
         let typestring = match osprey_capture::sniff_format(&src.path) {
             Ok(osprey_capture::Format::Kismetdb) => "kismetdb",
@@ -97,6 +101,7 @@ fn ingest(engine: Arc<Mutex<Engine>>, sources: Vec<Source>, packets: Arc<AtomicU
         let started = Instant::now();
         let mut first: Option<f64> = None;
         let mut n = 0u64;
+        let mut held: Option<EngineGuard<'_>> = None;
         let result = osprey_capture::for_each_frame(&src.path, &mut |frame| {
             let t = frame.ts.sec as f64 + frame.ts.usec as f64 / 1e6;
             let due = if src.realtime {
@@ -108,22 +113,49 @@ fn ingest(engine: Arc<Mutex<Engine>>, sources: Vec<Source>, packets: Arc<AtomicU
             };
             if let Some(due) = due {
                 if let Some(wait) = due.checked_sub(started.elapsed()) {
+                    held = None;
                     std::thread::sleep(wait.min(Duration::from_secs(3600)));
                 }
             }
             n += 1;
-            packets.fetch_add(1, Ordering::Relaxed);
-            match lock(&engine).process(frame) {
+            let mut e = match held.take() {
+                Some(g) if engine.wanted() => engine.yield_to_waiters(g),
+                Some(g) => g,
+                None => engine.lock_ingest(),
+            };
+            let flow = match engine.process(&mut e, frame) {
                 Ok(_) => Flow::Continue,
-                Err(e) => {
-                    crate::output::note(&format!("osprey serve: {e}"));
+                Err(err) => {
+                    crate::output::note(&format!("osprey serve: {err}"));
                     Flow::Stop
                 }
-            }
+            };
+            held = Some(e);
+            flow
         });
+        drop(held);
         let err = result.err();
         if let Err(e) = lock(&engine).end_source(&src.path, err.as_ref()) {
             crate::output::note(&format!("osprey serve: {e}"));
+        }
+    }
+}
+
+/// The nice value of the threads that work in bulk (ingest, the log writer, the device
+/// refresh, the idle ticker): requests are served first, and ingest gets what they leave.
+/// A server polled by dozens of clients during a full-speed replay has more work than
+/// cores; at the same priority, a request would wait behind the bulk threads' time slices.
+const BACKGROUND_NICE: libc::c_int = 5;
+
+/// Lowers the calling thread's priority to [`BACKGROUND_NICE`] (threads it starts inherit
+/// it). Best effort: where it cannot be set, everything runs at one priority.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority on the calling thread, with constant arguments.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE);
         }
     }
 }
@@ -145,10 +177,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             auth_dir.display()
         ));
     }
-    let packets = Arc::new(AtomicU64::new(0));
     let (backend, engine): (
         Arc<dyn osprey_server::backend::Backend>,
-        Option<Arc<Mutex<Engine>>>,
+        Option<Arc<SharedEngine>>,
     ) = match &args.log {
         Some(log) => (Arc::new(osprey_server::backend::LogFile::open(log)?), None),
         None => {
@@ -158,19 +189,22 @@ pub fn run(args: &Args) -> Result<(), String> {
                 (Some(o), false) => Some(o.clone()),
                 (None, false) => Some(crate::analyze::default_log_name(std::path::Path::new("."))?),
             };
-            let engine = Arc::new(Mutex::new(Engine::new(EngineOptions {
-                options,
-                log: log_path,
-                log_packets: true,
-                root_check: true,
-            })?));
-            (
-                Arc::new(osprey_server::backend::Live::new(
-                    engine.clone(),
-                    packets.clone(),
-                )),
-                Some(engine),
-            )
+            // Made on a background-priority thread: the threads the engine and the device
+            // records start (the log writer, the device refresh) inherit its priority.
+            let made = std::thread::spawn(move || {
+                background_priority();
+                let engine = Arc::new(SharedEngine::new(Engine::new(EngineOptions {
+                    options,
+                    log: log_path,
+                    log_packets: true,
+                    root_check: true,
+                })?));
+                let live = osprey_server::backend::Live::new(engine.clone());
+                Ok::<_, String>((live, engine))
+            })
+            .join()
+            .map_err(|_| "osprey serve: starting the engine failed".to_string())??;
+            (Arc::new(made.0), Some(made.1))
         }
     };
     let sources = args
@@ -201,15 +235,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         if let Some(engine) = ingest_engine {
             let ticker = engine.clone();
             std::thread::spawn(move || {
-                ingest(engine, sources, packets);
+                background_priority();
+                ingest(engine, sources);
                 let _ = done_tx.send(());
             });
             // Idle commits: rows reach the log within the commit interval even with no traffic.
-            std::thread::spawn(move || loop {
-                std::thread::sleep(Duration::from_millis(500));
-                if let Err(e) = lock(&ticker).tick() {
-                    crate::output::note(&format!("osprey serve: {e}"));
-                    break;
+            std::thread::spawn(move || {
+                background_priority();
+                loop {
+                    std::thread::sleep(Duration::from_millis(500));
+                    if let Err(e) = lock(&ticker).tick() {
+                        crate::output::note(&format!("osprey serve: {e}"));
+                        break;
+                    }
                 }
             });
         }

@@ -214,7 +214,9 @@ fn strip_packets_text_report_in_place_and_refusals() {
 // (Before a spill SQLite leaves the journal header zeroed, and the file holds only committed
 // pages: a kill then leaves a journal with nothing to roll back.)
 const ROWS: u64 = 150_000;
-const PAYLOAD: usize = 400;
+// 50 000 rows of 1 kB per commit: about 50 MB, well past the writer's 16 MiB page cache, so most
+// kill moments fall after SQLite started spilling pages to the file (a hot journal).
+const PAYLOAD: usize = 1000;
 const PER_COMMIT: u64 = 50_000;
 
 /// Runs `osprey log upgrade` over a synthetic log and kills it with SIGKILL `extra_ms` after

@@ -22,8 +22,8 @@ pub struct State {
 
 /// A response body.
 pub enum Body {
-    /// Bytes.
-    Bytes(Vec<u8>),
+    /// Bytes (shared, not copied, when a body is sent to several clients).
+    Bytes(axum::body::Bytes),
     /// A pcapng export of a log, streamed by the HTTP layer.
     Pcap(PathBuf, Box<crate::pcap_export::PcapFilter>),
     /// Upgrade to the event bus websocket.
@@ -45,7 +45,7 @@ impl Reply {
         Reply {
             status: 200,
             content_type,
-            body: Body::Bytes(body.into()),
+            body: Body::Bytes(axum::body::Bytes::from(body.into())),
         }
     }
 
@@ -55,7 +55,7 @@ impl Reply {
         Reply {
             status,
             content_type: "application/json",
-            body: Body::Bytes(body.into_bytes()),
+            body: Body::Bytes(body.into_bytes().into()),
         }
     }
 
@@ -108,10 +108,6 @@ fn parse_ts(m: &Matched) -> Result<f64, Reply> {
         .ok()
         .filter(|v| v.is_finite())
         .ok_or_else(|| Reply::error(400, &format!("Invalid request: bad timestamp {t:?}")))
-}
-
-fn alerts_after(backend: &dyn Backend, ts: f64) -> Vec<AlertItem> {
-    backend.alerts().into_iter().filter(|a| a.ts > ts).collect()
 }
 
 fn mac_field(cmd: &Command, key: &str) -> Result<kismetdb::MacAddr, Reply> {
@@ -176,6 +172,15 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default();
+            let bus = b.events();
+            let bus_stats = bus.as_ref().map(|e| e.stats()).unwrap_or_default();
+            let subscribers: Vec<serde_json::Value> = bus
+                .as_ref()
+                .map(|e| e.subscriber_stats())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| serde_json::json!({"id": s.id, "topics": s.topics, "dropped": s.dropped}))
+                .collect();
             let v = serde_json::json!({
                 "kismet.system.version": format!("osprey {}", env!("CARGO_PKG_VERSION")),
                 "kismet.system.server_name": "Osprey",
@@ -184,6 +189,9 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
                 "kismet.system.devices.count": c.devices,
                 "osprey.system.packets": c.packets,
                 "osprey.system.eventbus.dropped": c.events_dropped,
+                "osprey.system.eventbus.published": bus_stats.published,
+                "osprey.system.eventbus.evicted": bus_stats.evicted,
+                "osprey.system.eventbus.subscribers": subscribers,
                 "osprey.system.capture_clock": b.clock(),
             });
             render_value(m, &v)
@@ -222,37 +230,18 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
                 None => Reply {
                     status: 404,
                     content_type: "application/json",
-                    body: Body::Bytes(b"{}".to_vec()),
+                    body: Body::Bytes(axum::body::Bytes::from_static(b"{}")),
                 },
             }
         }
         Endpoint::AlertsSince => match parse_ts(m) {
-            Ok(ts) => render(
-                m,
-                cmd,
-                alerts_after(b, ts).into_iter().map(|a| a.json).collect(),
-            ),
+            Ok(ts) => alerts_since(m, cmd, b.alerts_after(ts)),
             Err(r) => r,
         },
         Endpoint::AlertsSinceWrapped => match parse_ts(m) {
             Ok(ts) => {
-                let items: Vec<String> = alerts_after(b, ts).into_iter().map(|a| a.json).collect();
-                let items = match simplify_all(cmd, items) {
-                    Ok(i) => i,
-                    Err(r) => return r,
-                };
-                let body = format!(
-                    "{{\"kismet.alert.list\": [{}], \"kismet.alert.timestamp\": {}}}",
-                    items.join(", "),
-                    serde_json::Value::from(b.clock())
-                );
-                let fmt = fmt_of(m);
-                if fmt == Format::Json {
-                    Reply::ok(fmt.content_type(), body)
-                } else {
-                    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                    render_value(m, &v)
-                }
+                let items = b.alerts_after(ts);
+                alerts_since_wrapped(m, cmd, items, b.clock())
             }
             Err(r) => r,
         },
@@ -350,6 +339,55 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
             let items = crate::session::apikey_list(&state.auth);
             render(m, cmd, items)
         }
+    }
+}
+
+/// Answers a request right away, without blocking, when its endpoint and the backend allow
+/// it: the polling endpoints (`/alerts/last-time`, `/devices/last-time`) over a live
+/// engine, which read what the engine published. `None`: call [`handle`] (on a thread that
+/// may block). The answer is the one [`handle`] would give.
+pub fn handle_now(state: &State, m: &Matched, cmd: &Command) -> Option<Reply> {
+    let b = state.backend.as_ref();
+    match m.route.endpoint {
+        Endpoint::AlertsSince => Some(match parse_ts(m) {
+            Ok(ts) => alerts_since(m, cmd, b.try_alerts_after(ts)?),
+            Err(r) => r,
+        }),
+        Endpoint::AlertsSinceWrapped => Some(match parse_ts(m) {
+            Ok(ts) => {
+                let items = b.try_alerts_after(ts)?;
+                alerts_since_wrapped(m, cmd, items, b.try_clock()?)
+            }
+            Err(r) => r,
+        }),
+        Endpoint::DevicesSince => crate::device_routes::handle_now(b, m, cmd),
+        _ => None,
+    }
+}
+
+/// `/alerts/last-time/{ts}/alerts`: the alerts after the time.
+fn alerts_since(m: &Matched, cmd: &Command, items: Vec<AlertItem>) -> Reply {
+    render(m, cmd, items.into_iter().map(|a| a.json).collect())
+}
+
+/// `/alerts/wrapped/last-time/{ts}/alerts`: the alerts after the time, with the clock.
+fn alerts_since_wrapped(m: &Matched, cmd: &Command, items: Vec<AlertItem>, clock: f64) -> Reply {
+    let items: Vec<String> = items.into_iter().map(|a| a.json).collect();
+    let items = match simplify_all(cmd, items) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let body = format!(
+        "{{\"kismet.alert.list\": [{}], \"kismet.alert.timestamp\": {}}}",
+        items.join(", "),
+        serde_json::Value::from(clock)
+    );
+    let fmt = fmt_of(m);
+    if fmt == Format::Json {
+        Reply::ok(fmt.content_type(), body)
+    } else {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        render_value(m, &v)
     }
 }
 

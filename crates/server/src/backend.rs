@@ -2,10 +2,12 @@
 //! read-only. Handlers see only this trait.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use osprey_bus::EventBus;
-use osprey_engine::Engine;
+
+pub use crate::device_cache::{DeviceSnapshot, Freshness};
+pub use crate::shared::{EngineGuard, SharedEngine};
 
 /// One alert as the API serves it.
 #[derive(Clone, Debug)]
@@ -51,14 +53,36 @@ pub trait Backend: Send + Sync {
     fn definitions(&self) -> Vec<serde_json::Value>;
     /// Recent alerts, oldest first (the backlog, or the log's alerts).
     fn alerts(&self) -> Vec<AlertItem>;
+    /// The alerts of [`Backend::alerts`] with a timestamp after `ts` (strictly), oldest first.
+    fn alerts_after(&self, ts: f64) -> Vec<AlertItem> {
+        self.alerts().into_iter().filter(|a| a.ts > ts).collect()
+    }
+    /// [`Backend::alerts_after`] if it can be answered without blocking (no I/O, no waiting
+    /// for the engine), else `None`.
+    fn try_alerts_after(&self, _ts: f64) -> Option<Vec<AlertItem>> {
+        None
+    }
     /// Recent messages, oldest first.
     fn messages(&self) -> Vec<MessageItem>;
     /// Datasource records.
     fn datasources(&self) -> Vec<String>;
     /// Device records (key, mac, phy, last time, JSON).
     fn devices(&self) -> Vec<DeviceItem>;
+    /// The devices, in [`Backend::devices`]'s order, shared rather than copied, as fresh as
+    /// asked (see [`crate::device_cache`]).
+    fn device_snapshot(&self, _freshness: Freshness) -> DeviceSnapshot {
+        DeviceSnapshot::from_items(self.devices())
+    }
+    /// [`Backend::device_snapshot`] if it can be answered without blocking, else `None`.
+    fn try_device_snapshot(&self, _freshness: Freshness) -> Option<DeviceSnapshot> {
+        None
+    }
     /// The clock alerts and messages are stamped with (capture time), as a double.
     fn clock(&self) -> f64;
+    /// [`Backend::clock`] if it can be answered without blocking, else `None`.
+    fn try_clock(&self) -> Option<f64> {
+        None
+    }
     /// The kismetdb log, if one is being written or served.
     fn log_path(&self) -> Option<PathBuf>;
     /// The event bus, when live.
@@ -83,6 +107,9 @@ pub trait Backend: Send + Sync {
     ) -> Result<(), BackendError>;
     /// Packets seen, devices, alerts: for `/system/status.json`.
     fn counters(&self) -> Counters;
+    /// Sends a message on the message bus (and to the log) with Kismet's `flags`, stamped
+    /// with the capture clock (live only; a log served read-only ignores it).
+    fn post_message(&self, _flags: u32, _text: &str) {}
 }
 
 /// One device.
@@ -107,24 +134,26 @@ pub struct Counters {
     pub devices: u64,
     /// Packets processed (live) or logged.
     pub packets: u64,
-    /// Event bus events dropped for slow subscribers.
+    /// Event bus events dropped for slow subscribers since the start (subscribers that have
+    /// left included).
     pub events_dropped: u64,
 }
 
 /// A running engine, shared with the ingest thread.
 pub struct Live {
-    engine: Arc<Mutex<Engine>>,
-    packets: Arc<std::sync::atomic::AtomicU64>,
+    engine: Arc<SharedEngine>,
+    devices: Arc<crate::device_cache::LiveDevices>,
 }
 
 impl Live {
-    /// Serves `engine`; `packets` is the ingest thread's packet counter.
-    pub fn new(engine: Arc<Mutex<Engine>>, packets: Arc<std::sync::atomic::AtomicU64>) -> Live {
-        Live { engine, packets }
+    /// Serves `engine` (which ingest feeds through [`SharedEngine::process`]).
+    pub fn new(engine: Arc<SharedEngine>) -> Live {
+        let devices = crate::device_cache::LiveDevices::new(engine.clone());
+        Live { engine, devices }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Engine> {
-        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> EngineGuard<'_> {
+        self.engine.lock()
     }
 }
 
@@ -142,9 +171,15 @@ impl Backend for Live {
     }
 
     fn alerts(&self) -> Vec<AlertItem> {
-        let e = self.lock();
-        e.alerts()
-            .backlog()
+        self.alerts_after(f64::NEG_INFINITY)
+    }
+
+    fn alerts_after(&self, ts: f64) -> Vec<AlertItem> {
+        // The published backlog: no waiting for the engine.
+        self.engine
+            .alerts()
+            .iter()
+            .filter(|a| ts_double(a.ts) > ts)
             .map(|a| AlertItem {
                 ts: ts_double(a.ts),
                 hash: a.hash,
@@ -170,22 +205,27 @@ impl Backend for Live {
     }
 
     fn devices(&self) -> Vec<DeviceItem> {
-        let e = self.lock();
-        e.tracker()
-            .devices()
-            .iter()
-            .map(|d| DeviceItem {
-                key: d.key.to_string(),
-                mac: d.mac.to_string(),
-                phy: d.phy.name().to_string(),
-                last_time: d.last_time,
-                json: Arc::from(osprey_engine::device_json(d)),
-            })
-            .collect()
+        self.device_snapshot(Freshness::Exact).items()
+    }
+
+    fn device_snapshot(&self, freshness: Freshness) -> DeviceSnapshot {
+        self.devices.snapshot(freshness)
+    }
+
+    fn try_device_snapshot(&self, freshness: Freshness) -> Option<DeviceSnapshot> {
+        self.devices.try_snapshot(freshness)
+    }
+
+    fn try_alerts_after(&self, ts: f64) -> Option<Vec<AlertItem>> {
+        Some(self.alerts_after(ts))
+    }
+
+    fn try_clock(&self) -> Option<f64> {
+        Some(self.clock())
     }
 
     fn clock(&self) -> f64 {
-        ts_double(self.lock().now())
+        ts_double(self.engine.now())
     }
 
     fn log_path(&self) -> Option<PathBuf> {
@@ -193,7 +233,7 @@ impl Backend for Live {
     }
 
     fn events(&self) -> Option<EventBus> {
-        Some(self.lock().events().clone())
+        Some(self.engine.events().clone())
     }
 
     fn raise_alert(
@@ -244,9 +284,14 @@ impl Backend for Live {
         let e = self.lock();
         Counters {
             devices: e.tracker().devices().len() as u64,
-            packets: self.packets.load(std::sync::atomic::Ordering::Relaxed),
-            events_dropped: e.events().stats().dropped,
+            packets: self.engine.frames(),
+            events_dropped: e.events().stats().dropped_total,
         }
+    }
+
+    fn post_message(&self, flags: u32, text: &str) {
+        // The message goes to the log as well; a log error is the logger's to report.
+        let _ = self.lock().message(flags, text);
     }
 }
 

@@ -1047,8 +1047,14 @@ pub fn parse_timestamp(s: &str) -> Result<i64, DeviceError> {
 /// `/devices/last-time/{ts}/devices`: devices with `last_time > ts` (strict), `ts < 0` meaning
 /// `now + ts`, in record order.
 pub fn last_time(records: &[DeviceRecord], ts: i64, now: i64) -> Vec<&DeviceRecord> {
-    let ts = relative(ts, now);
+    let ts = last_time_cutoff(ts, now);
     records.iter().filter(|r| r.last_time > ts).collect()
+}
+
+/// The time a `/devices/last-time/{ts}` device must have been seen after (strictly): `ts`,
+/// or `now + ts` when `ts` is negative (see [`last_time`]).
+pub fn last_time_cutoff(ts: i64, now: i64) -> i64 {
+    relative(ts, now)
 }
 
 /// `/devices/views/{view}/last-time/{ts}/devices`: devices of the view with
@@ -1971,11 +1977,16 @@ mod tests {
 
     /// Device records from a shared capture, as the live backend builds them.
     fn capture_records(name: &str) -> Option<Vec<DeviceRecord>> {
-        let path = std::path::Path::new("/work/shared/data/raw80211").join(name);
-        if !path.exists() {
-            eprintln!("skipping: {} not present", path.display());
-            return None;
-        }
+        let dir = match std::env::var_os("OSPREY_SHARED_DATA") {
+            Some(d) => std::path::PathBuf::from(d),
+            None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        };
+        let path = dir.join("raw80211").join(name);
+        assert!(
+            path.is_file(),
+            "shared capture missing: {} (set OSPREY_SHARED_DATA)",
+            path.display()
+        );
         let mut engine =
             osprey_engine::Engine::new(osprey_engine::EngineOptions::default()).expect("engine");
         engine.begin_source(&path, "pcapfile");

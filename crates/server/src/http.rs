@@ -1,6 +1,7 @@
 //! The HTTP layer (axum): every request goes through one handler that finds the route in
 //! [`crate::routes`], authenticates, checks the role, bounds the body, parses the command and
-//! calls [`crate::api::handle`] on a blocking thread. Errors are 4xx with a JSON body.
+//! calls [`crate::api::handle`] on a blocking thread (or answers at once with
+//! [`crate::api::handle_now`] when the answer is at hand). Errors are 4xx with a JSON body.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -72,6 +73,12 @@ pub async fn serve(
     state: State,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Without TCP_NODELAY, the tail of a response that does not fill a segment waits for the
+    // client to acknowledge the rest (Nagle), which a client may delay by up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -160,20 +167,29 @@ async fn dispatch(
         Ok(c) => c,
         Err(e) => return json_error(e.status(), &e.to_string()),
     };
-    let st = state.clone();
-    let reply = match tokio::task::spawn_blocking(move || {
-        let r = crate::api::handle(&st, &matched, &cmd, &login);
-        (r, login)
-    })
-    .await
-    {
-        Ok(r) => r,
-        Err(_) => return json_error(500, "Internal error"),
+    // The polling endpoints usually have their answer at hand: answered here, without a
+    // hop to a blocking thread.
+    let (reply, login) = match crate::api::handle_now(&state, &matched, &cmd) {
+        Some(r) => (r, login),
+        None => {
+            let st = state.clone();
+            match tokio::task::spawn_blocking(move || {
+                let r = crate::api::handle(&st, &matched, &cmd, &login);
+                (r, login)
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => return json_error(500, "Internal error"),
+            }
+        }
     };
-    let (reply, login) = reply;
     let mut resp = match reply.body {
         Body::EventBus => match (ws, state.backend.events()) {
-            (Ok(ws), Some(bus)) => ws.on_upgrade(move |socket| eventbus_session(socket, bus)),
+            (Ok(ws), Some(bus)) => {
+                let backend = state.backend.clone();
+                ws.on_upgrade(move |socket| eventbus_session(socket, bus, backend, addr))
+            }
             _ => json_error(400, "A websocket upgrade is required"),
         },
         Body::Pcap(log, filter) => pcap_response(log, *filter),
@@ -252,17 +268,36 @@ fn pcap_response(log: std::path::PathBuf, filter: crate::pcap_export::PcapFilter
 
 /// One websocket client of the event bus (Kismet's protocol: `{"SUBSCRIBE": topic,
 /// "fields": [...]}`, `{"UNSUBSCRIBE": topic}`; `*` for every topic). Events are sent as
-/// `{"TOPIC": record}` text frames, in publication order; a client that does not keep up loses
-/// events (counted on the bus), never slowing ingest.
-async fn eventbus_session(mut socket: WebSocket, bus: EventBus) {
+/// `{"TOPIC": record}` text frames, in publication order.
+///
+/// The publisher (the engine) only ever offers an event to the client's queue of
+/// [`WS_QUEUE`] events, so a client never slows ingest. A client that falls that far behind
+/// (or stops reading) is disconnected at the first event it would lose: the event is counted
+/// as dropped on the bus, the subscription as evicted (both in `/system/status.json`), a close
+/// frame says why, and a message on the message bus names the client. A client that is
+/// disconnected knows it missed events and can fetch the backlog again; one that kept a
+/// silently gapped stream could not.
+async fn eventbus_session(
+    mut socket: WebSocket,
+    bus: EventBus,
+    backend: Arc<dyn crate::backend::Backend>,
+    peer: SocketAddr,
+) {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Arc<osprey_bus::Event>>(WS_QUEUE);
-    let (id, _dropped) = bus.subscribe_with(&[], move |e| match tx.try_send(e.clone()) {
+    let overflow = Arc::new(tokio::sync::Notify::new());
+    let signal = overflow.clone();
+    let (id, dropped) = bus.subscribe_with(&[], move |e| match tx.try_send(e.clone()) {
         Ok(()) => Delivery::Delivered,
-        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => Delivery::Full,
+        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
+            // Never blocks: stores a permit the session picks up at its next await.
+            signal.notify_one();
+            Delivery::Full
+        }
         Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => Delivery::Gone,
     });
     // topic -> fields of its subscription
     let mut subs: Vec<(String, Option<Vec<crate::format::FieldSpec>>)> = Vec::new();
+    let mut too_slow = false;
     loop {
         tokio::select! {
             msg = socket.recv() => {
@@ -308,13 +343,46 @@ async fn eventbus_session(mut socket: WebSocket, bus: EventBus) {
                         e.content_json()
                     }
                 };
-                if socket.send(WsMessage::Text(text.into())).await.is_err() {
-                    break;
+                // A client that stopped reading leaves this send pending forever; the
+                // overflow of its queue ends it.
+                tokio::select! {
+                    sent = socket.send(WsMessage::Text(text.into())) => {
+                        if sent.is_err() {
+                            break;
+                        }
+                    }
+                    _ = overflow.notified() => {
+                        too_slow = true;
+                        break;
+                    }
                 }
+            }
+            _ = overflow.notified() => {
+                too_slow = true;
+                break;
             }
         }
     }
-    bus.unsubscribe(id);
+    if !too_slow {
+        bus.unsubscribe(id);
+        return;
+    }
+    bus.evict(id);
+    let lost = dropped.load(std::sync::atomic::Ordering::Relaxed);
+    let reason = format!("too slow: {lost} event(s) dropped");
+    // Best effort: a client that stopped reading never takes the close frame.
+    let close = WsMessage::Close(Some(axum::extract::ws::CloseFrame {
+        code: 1008,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(200), socket.send(close)).await;
+    let text = format!(
+        "Event bus client {peer} did not keep up ({WS_QUEUE} events queued) and was \
+         disconnected; {lost} event(s) were dropped for it"
+    );
+    let _ =
+        tokio::task::spawn_blocking(move || backend.post_message(osprey_bus::flags::ERROR, &text))
+            .await;
 }
 
 #[cfg(test)]

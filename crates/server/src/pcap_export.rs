@@ -1288,10 +1288,12 @@ mod tests {
         let log = dir.path().join("locked.kismet");
         let mut w = osprey_log(&log);
         w.commit().unwrap();
-        // More than SQLite's page cache holds: the writer spills to the file mid-transaction
-        // and keeps an exclusive lock until it commits.
+        // More than SQLite's page cache holds (the writer sets 16 MiB while logging; 40 MiB
+        // here): the writer spills to the file mid-transaction and keeps an exclusive lock
+        // until it commits.
         let big = vec![0x5a; 256 * 1024];
-        for i in 0..40 {
+        let rows: u64 = 160;
+        for i in 0..rows as i64 {
             w.insert_packet(&packet(100 + i, SRC_A, 127, &big)).unwrap();
         }
         let t = std::time::Instant::now();
@@ -1305,7 +1307,7 @@ mod tests {
         w.close().unwrap();
         let mut out = Vec::new();
         let s = export(&log, &PcapFilter::default(), &mut out).unwrap();
-        assert_eq!(s.packets, 40);
+        assert_eq!(s.packets, rows);
     }
 
     #[test]

@@ -9,7 +9,7 @@ fn text(status: u16, t: &str) -> Reply {
         Reply {
             status,
             content_type: "text/plain; charset=utf-8",
-            body: crate::api::Body::Bytes(t.as_bytes().to_vec()),
+            body: crate::api::Body::Bytes(t.as_bytes().to_vec().into()),
         }
     } else {
         Reply::error(status, t)

@@ -1,6 +1,6 @@
 //! One tracked device and what is known about it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use kismetdb::{DeviceKey, MacAddr, Uuid};
 use osprey_dissect::{Dot11, Packet, Phy};
@@ -100,7 +100,7 @@ pub struct Device {
     /// Last frequency in kHz.
     pub frequency: u32,
     /// Packets per frequency (kHz).
-    pub freq_map: BTreeMap<u32, u64>,
+    pub freq_map: Counts<u32>,
     /// Kismet's basic type bits ([`Basic`]).
     pub basic: u8,
     /// The type string.
@@ -119,7 +119,7 @@ pub struct Device {
     /// Access points this client talked to.
     pub client_of: BTreeSet<MacAddr>,
     /// Datasources that saw it, with packet counts.
-    pub seen_by: BTreeMap<Uuid, u64>,
+    pub seen_by: Counts<Uuid>,
     /// GPS bounding box and running average: (min lat, min lon, max lat, max lon, sum lat,
     /// sum lon, count).
     pub location: Option<(f64, f64, f64, f64, f64, f64, u64)>,
@@ -144,7 +144,7 @@ impl Device {
             max_signal: None,
             min_signal: None,
             frequency: 0,
-            freq_map: BTreeMap::new(),
+            freq_map: Counts::default(),
             basic: 0,
             kind: DEVICE,
             advertised: Vec::new(),
@@ -153,7 +153,7 @@ impl Device {
             vendor_ouis: Vec::new(),
             clients: BTreeSet::new(),
             client_of: BTreeSet::new(),
-            seen_by: BTreeMap::new(),
+            seen_by: Counts::default(),
             location: None,
         }
     }
@@ -163,7 +163,7 @@ impl Device {
         self.first_time = self.first_time.min(p.ts.sec);
         self.last_time = self.last_time.max(p.ts.sec);
         self.packets += 1;
-        *self.seen_by.entry(source).or_default() += 1;
+        self.seen_by.bump(source);
         if let Some(d) = p.dot11() {
             match d.frame_type() {
                 osprey_wire::ieee80211::FrameType::Management => self.mgmt_packets += 1,
@@ -185,7 +185,7 @@ impl Device {
             }
             if p.freq_khz != 0 {
                 self.frequency = p.freq_khz;
-                *self.freq_map.entry(p.freq_khz).or_default() += 1;
+                self.freq_map.bump(p.freq_khz);
             }
             if let Some(g) = p.gps.filter(|g| g.has_location()) {
                 let l = self
@@ -373,5 +373,68 @@ fn crypt_kind(rsn: Option<&[u8]>, wpa: bool, capability: u16) -> &'static str {
         "WEP"
     } else {
         "Open"
+    }
+}
+
+/// Per-key packet counts for keys a device has few of (its frequencies, the datasources that
+/// saw it), kept sorted by key. Updated on every packet, so a short vector beats a tree: the
+/// key just counted is usually the first one compared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counts<K> {
+    entries: Vec<(K, u64)>,
+    /// Index of the entry counted last.
+    last: usize,
+}
+
+impl<K> Default for Counts<K> {
+    fn default() -> Self {
+        Counts {
+            entries: Vec::new(),
+            last: 0,
+        }
+    }
+}
+
+impl<K: Ord + Copy> Counts<K> {
+    /// Adds one to `key`'s count.
+    pub fn bump(&mut self, key: K) {
+        if let Some((k, n)) = self.entries.get_mut(self.last) {
+            if *k == key {
+                *n += 1;
+                return;
+            }
+        }
+        match self.entries.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => {
+                self.entries[i].1 += 1;
+                self.last = i;
+            }
+            Err(i) => {
+                self.entries.insert(i, (key, 1));
+                self.last = i;
+            }
+        }
+    }
+
+    /// `key`'s count (0 when never counted).
+    pub fn get(&self, key: &K) -> u64 {
+        self.entries
+            .binary_search_by(|(k, _)| k.cmp(key))
+            .map_or(0, |i| self.entries[i].1)
+    }
+
+    /// The counts in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &u64)> {
+        self.entries.iter().map(|(k, n)| (k, n))
+    }
+
+    /// How many keys have been counted.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing has been counted.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }

@@ -16,18 +16,24 @@
 pub mod device;
 mod json;
 
-use std::collections::HashMap;
-
 use kismetdb::{MacAddr, Uuid};
 use osprey_dissect::{Link, Packet, Phy};
 use osprey_wire::ieee80211::FrameType;
 
 pub use device::{AdvertisedSsid, Basic, Device};
 
+/// A hash map keyed by addresses, with a fast hasher. Every packet looks up its devices, so
+/// SipHash (std's default) showed in profiles; foldhash is several times cheaper and is still
+/// seeded randomly per map, so an attacker choosing MAC addresses cannot predict collisions.
+pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A hash set with the same hasher as [`FastHashMap`].
+pub type FastHashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// The device tracker.
 #[derive(Default)]
 pub struct Tracker {
-    index: HashMap<(Phy, MacAddr), usize>,
+    index: FastHashMap<(Phy, MacAddr), usize>,
     devices: Vec<Device>,
 }
 
@@ -293,6 +299,11 @@ impl Tracker {
 
     fn relate(&mut self, ap: usize, client: usize) {
         let (apmac, cmac) = (self.devices[ap].mac, self.devices[client].mac);
+        // The two sets are filled together, so the client's (usually one entry) tells whether
+        // the access point's (possibly thousands) already has it.
+        if self.devices[client].client_of.contains(&apmac) {
+            return;
+        }
         self.devices[ap].clients.insert(cmac);
         self.devices[client].client_of.insert(apmac);
     }

@@ -519,11 +519,14 @@ impl<'a> Iterator for Fields<'a> {
                 }
                 continue;
             }
-            let b = self.bit;
-            self.bit += 1;
-            if self.word & (1 << b) == 0 {
+            // Jump straight to the next present bit (most of a word's bits are clear).
+            let rest = self.word >> self.bit;
+            if rest == 0 {
+                self.bit = 32;
                 continue;
             }
+            let b = self.bit + rest.trailing_zeros();
+            self.bit = b + 1;
             match b {
                 31 => continue,
                 29 => {

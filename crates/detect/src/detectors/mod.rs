@@ -238,6 +238,8 @@ impl Registry<'_> {
 /// Every detector, with its alert registered.
 pub struct Detectors {
     all: Vec<Box<dyn Detector>>,
+    /// Each detector's [`Detector::interest`], beside it.
+    interest: Vec<crate::Interest>,
     last_tick: i64,
 }
 
@@ -274,8 +276,10 @@ impl Detectors {
         evil_twin::register(&mut reg)?;
         eapol::register(&mut reg)?;
         system::register_late(&mut reg)?;
+        let interest = reg.detectors.iter().map(|d| d.interest()).collect();
         Ok(Detectors {
             all: reg.detectors,
+            interest,
             last_tick: i64::MIN,
         })
     }
@@ -287,6 +291,7 @@ impl Detectors {
             Ok(d) => d,
             Err(_) => Detectors {
                 all: Vec::new(),
+                interest: Vec::new(),
                 last_tick: i64::MIN,
             },
         }
@@ -300,8 +305,9 @@ impl Detectors {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
             let clean = ctx.packet.error.is_none();
-            for d in &mut self.all {
-                if clean || d.sees_errors() {
+            let class = crate::Interest::class_of(ctx.packet);
+            for (d, i) in self.all.iter_mut().zip(&self.interest) {
+                if i.has(class) && (clean || d.sees_errors()) {
                     d.inspect(ctx, alerts, &mut f);
                 }
             }
@@ -431,14 +437,7 @@ pub(crate) mod testing {
             fr.dlt = dlt;
             let p = dis.dissect(&fr);
             let observed = tr.observe(&p, kismetdb::Uuid::NIL);
-            let f = det.inspect(
-                &crate::Context {
-                    packet: &p,
-                    devices: &tr,
-                    observed: &observed,
-                },
-                &mut alerts,
-            );
+            let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
             out.extend(f.alerts);
         }
         out

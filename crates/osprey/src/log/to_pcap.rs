@@ -2,7 +2,7 @@
 //! `kismetdb_to_pcap` but without modifying the input and without its bugs (see
 //! `osprey_logtools::pcap`).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use kismetdb::{MacAddr, Reader, Table, Timestamp, Uuid};
@@ -196,7 +196,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         )),
         _ => crate::output::progress(&format!("\rto-pcap: {rows} rows")),
     };
-    let progress: Option<&mut dyn FnMut(u64)> = if args.progress { Some(&mut show) } else { None };
+    let mut progress: Option<&mut dyn FnMut(u64)> =
+        if args.progress { Some(&mut show) } else { None };
     let input = args.input.display();
     let fail = |e: pcap::Error, out: &str| match e {
         pcap::Error::Write(e) => format!("{out}: {e}"),
@@ -218,13 +219,32 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
     } else {
         let out = args.out.display().to_string();
-        let mut o = AtomicOutput::create(&args.out)
-            .map_err(|e| end_progress(args, format!("{out}: creating: {e}")))?;
-        let stats = pcap::export(&reader, &filter, &options, o.writer(), progress)
-            .map_err(|e| end_progress(args, fail(e, &out)))?;
-        o.commit()
-            .map_err(|e| end_progress(args, format!("{out}: writing: {e}")))?;
-        Some(stats)
+        // A file can be started over: capture-time order is checked while writing, and only a
+        // log not stored in that order is exported a second time, sorted.
+        let mut options = options.clone();
+        if options.order == Order::Time {
+            options.order = Order::TimeOrRetry;
+        }
+        loop {
+            let mut o = AtomicOutput::create(&args.out)
+                .map_err(|e| end_progress(args, format!("{out}: creating: {e}")))?;
+            let early = Writeback::open(o.temp_path());
+            let mut w = Writeback::new(o.writer(), early);
+            let again = progress.as_mut().map(|f| &mut **f as &mut dyn FnMut(u64));
+            match pcap::export(&reader, &filter, &options, &mut w, again) {
+                Err(pcap::Error::NotInTimeOrder) if options.order == Order::TimeOrRetry => {
+                    // Dropping the output removes its temporary file.
+                    options.order = Order::Time;
+                }
+                Err(e) => return Err(end_progress(args, fail(e, &out))),
+                Ok(stats) => {
+                    drop(w);
+                    o.commit()
+                        .map_err(|e| end_progress(args, format!("{out}: writing: {e}")))?;
+                    break Some(stats);
+                }
+            }
+        }
     };
     if args.progress {
         crate::output::progress("\n");
@@ -233,6 +253,66 @@ pub fn run(args: &Args) -> Result<(), String> {
         report(args, &filter, &stats);
     }
     Ok(())
+}
+
+/// Bytes written between two requests to start writing the output to disk.
+const WRITEBACK_EVERY: u64 = 4 << 20;
+
+/// The output file, passed through to `inner`, with its pages sent to the disk as the export
+/// goes (`sync_file_range`, which does not wait), so that the fsync committing the file finds
+/// little left to write: the disk works while the log is still being read.
+struct Writeback<'a> {
+    inner: &'a mut dyn Write,
+    /// A second handle on the file being written (none: no early writeback).
+    file: Option<std::fs::File>,
+    written: u64,
+    started: u64,
+}
+
+impl<'a> Writeback<'a> {
+    /// A handle on the temporary output for [`Writeback::new`], if it can be opened.
+    fn open(path: &Path) -> Option<std::fs::File> {
+        std::fs::OpenOptions::new().write(true).open(path).ok()
+    }
+
+    fn new(inner: &'a mut dyn Write, file: Option<std::fs::File>) -> Writeback<'a> {
+        Writeback {
+            inner,
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+
+    /// Starts writing out everything from the last start on; errors are left to the fsync.
+    fn start(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(f) = &self.file {
+            use std::os::fd::AsRawFd;
+            let from = i64::try_from(self.started).unwrap_or(i64::MAX);
+            // SAFETY: a plain system call on a descriptor this struct owns; it only schedules
+            // writeback of the file's pages and touches no memory of this process.
+            unsafe {
+                libc::sync_file_range(f.as_raw_fd(), from, 0, libc::SYNC_FILE_RANGE_WRITE);
+            }
+        }
+        self.started = self.written;
+    }
+}
+
+impl Write for Writeback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= WRITEBACK_EVERY {
+            self.start();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Ends the progress line before an error message.

@@ -24,7 +24,7 @@
 //!
 //! Memory: at most `data_max_devices` clients; a full table drops the least recently seen.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::{MacAddr, Timestamp};
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -66,7 +66,7 @@ impl DhcpChange {
             name,
             os,
             max,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
         }
     }
 

@@ -37,6 +37,10 @@ impl DhcpClientId {
 }
 
 impl Detector for DhcpClientId {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let Some((m, kind)) = client_request(ctx) else {

@@ -25,7 +25,7 @@
 //! Memory: at most `data_max_devices` bindings; a full table drops expired ones, then the one
 //! that expires first.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 use std::net::Ipv4Addr;
 
 use kismetdb::MacAddr;
@@ -64,7 +64,7 @@ impl DhcpConflict {
             r,
             max_lease: max_lease_us,
             max,
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
         }
     }
 
@@ -145,6 +145,10 @@ fn ignored(a: [u8; 4]) -> bool {
 }
 
 impl Detector for DhcpConflict {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;

@@ -45,7 +45,7 @@
 //! mark); when full, new marks are ignored until old ones expire. Expired marks are dropped
 //! every capture second.
 
-use std::collections::{HashMap, HashSet};
+use osprey_tracker::{FastHashMap as HashMap, FastHashSet as HashSet};
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -91,8 +91,8 @@ impl DisassocTraffic {
             window_s,
             window: (window_s as i64).saturating_mul(1_000_000),
             max,
-            pairs: HashMap::new(),
-            groups: HashMap::new(),
+            pairs: HashMap::default(),
+            groups: HashMap::default(),
         }
     }
 
@@ -139,7 +139,7 @@ impl DisassocTraffic {
                         GroupMark {
                             at: now,
                             packet: p.packet_no,
-                            done: HashSet::new(),
+                            done: HashSet::default(),
                         },
                     );
                     return;

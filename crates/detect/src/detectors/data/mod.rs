@@ -435,14 +435,7 @@ mod shared_captures {
         let _ = osprey_capture::for_each_frame(path, &mut |frame| {
             let p = dis.dissect(frame);
             let observed = tr.observe(&p, kismetdb::Uuid::NIL);
-            let f = det.inspect(
-                &crate::Context {
-                    packet: &p,
-                    devices: &tr,
-                    observed: &observed,
-                },
-                &mut alerts,
-            );
+            let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
             for a in f.alerts {
                 if MINE.contains(&a.header.as_str()) {
                     out.push((a.header, a.text, a.evidence));

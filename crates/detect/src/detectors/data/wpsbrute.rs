@@ -30,7 +30,7 @@
 //! Memory: at most `data_max_devices` pairs; a full table drops pairs idle for longer than the
 //! window, then the least recently active one.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -115,7 +115,7 @@ impl WpsBrute {
             count,
             window: window_us,
             max,
-            runs: HashMap::new(),
+            runs: HashMap::default(),
         }
     }
 
@@ -142,6 +142,10 @@ impl WpsBrute {
 }
 
 impl Detector for WpsBrute {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;

@@ -8,7 +8,7 @@
 //! server's wall clock; Osprey on the frames' capture time, so a replay alerts the same at any
 //! speed.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -39,7 +39,7 @@ impl DeauthFlood {
     pub(crate) fn new(r: Option<AlertRef>) -> Self {
         DeauthFlood {
             r,
-            per_bssid: HashMap::new(),
+            per_bssid: HashMap::default(),
         }
     }
 }

@@ -14,7 +14,7 @@
 use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::{ie, FrameType};
 
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A client associated without support for management frame protection (MFP), which leaves it open to spoofed disassociation and deauthentication";
@@ -40,6 +40,10 @@ impl NoClientMfp {
 }
 
 impl Detector for NoClientMfp {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(1 << 0).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;

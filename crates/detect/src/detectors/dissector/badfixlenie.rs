@@ -17,7 +17,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, ELEMENT_FRAMES};
-use crate::{Context, Detector, Findings};
+use crate::{Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A frame carried an information element whose length the standard fixes, with another length; this may be an attempt to overflow a driver or firmware, or a misconfigured device";
@@ -34,6 +34,10 @@ impl BadFixLenIe {
 }
 
 impl Detector for BadFixLenIe {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((_, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

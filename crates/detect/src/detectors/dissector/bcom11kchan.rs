@@ -17,7 +17,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie::{self, Elements};
 
 use super::{bit, mgmt};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An 802.11k neighbor report named a channel above the highest valid channel (224); oversized channel numbers overflow the firmware of Broadcom chips used in mobile devices";
@@ -52,6 +52,10 @@ fn bad_channel(body: &[u8]) -> Option<u8> {
 }
 
 impl Detector for Bcom11kChan {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(bit(13)).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, mgmt(ctx, bit(13))) else {
             return;

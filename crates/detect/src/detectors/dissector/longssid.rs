@@ -14,7 +14,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, ELEMENT_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A frame advertised an SSID longer than the 32 bytes the standard allows; oversized SSIDs overflow drivers that do not check the length, and are used in exploits";
@@ -34,6 +34,10 @@ impl LongSsid {
 }
 
 impl Detector for LongSsid {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((_, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

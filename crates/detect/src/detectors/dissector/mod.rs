@@ -31,7 +31,7 @@ pub mod wmmtspec;
 use osprey_alerts::Severity;
 use osprey_config::OptionDoc;
 use osprey_dissect::{Dot11, PacketError};
-use osprey_wire::ieee80211::{ie::Elements, FrameType};
+use osprey_wire::ieee80211::FrameType;
 
 use super::Registry;
 use crate::Context;
@@ -159,10 +159,14 @@ pub(crate) fn mgmt<'p>(ctx: &Context<'p, '_>, subtypes: u16) -> Option<&'p Dot11
     Some(d)
 }
 
-/// The subtype and element list of an unprotected management frame of one of `subtypes`.
-pub(crate) fn elements<'p>(ctx: &Context<'p, '_>, subtypes: u16) -> Option<(u8, Elements<'p>)> {
+/// The subtype and element list of a management frame of one of `subtypes` (walked once per
+/// packet, shared by the detectors that ask).
+pub(crate) fn elements<'c, 'p>(
+    ctx: &'c Context<'p, '_>,
+    subtypes: u16,
+) -> Option<(u8, crate::ElementIter<'c, 'p>)> {
     let d = mgmt(ctx, subtypes)?;
-    Some((d.subtype(), d.elements()?))
+    Some((d.subtype(), ctx.element_iter(d.elements()?)))
 }
 
 /// How the alert texts name a frame of a management subtype.
@@ -252,11 +256,7 @@ mod tests {
         p.error = Some(error);
         let mut tr = osprey_tracker::Tracker::new();
         let observed = tr.observe(&p, kismetdb::Uuid::NIL);
-        let ctx = crate::Context {
-            packet: &p,
-            devices: &tr,
-            observed: &observed,
-        };
+        let ctx = crate::Context::new(&p, &tr, &observed);
         det.inspect(&ctx, &mut alerts)
             .alerts
             .into_iter()

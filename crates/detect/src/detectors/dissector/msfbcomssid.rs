@@ -13,7 +13,7 @@
 use osprey_alerts::{AlertRef, AlertTracker};
 
 use super::{bit, frame_noun, mgmt};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A beacon or probe response came from a source address whose bytes are the jump code of the Metasploit exploit for old Broadcom wireless drivers (an oversized SSID); this is an exploit attempt";
@@ -33,6 +33,10 @@ impl MsfBcomSsid {
 }
 
 impl Detector for MsfBcomSsid {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(bit(5) | bit(8)).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, mgmt(ctx, bit(5) | bit(8))) else {
             return;

@@ -17,7 +17,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, frame_noun, ELEMENT_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A rates element carried the jump code of the Metasploit exploit for the D-Link DWL-G132 wireless driver (an oversized rates element); this is an exploit attempt";
@@ -39,6 +39,10 @@ fn poisoned(rates: &[u8]) -> bool {
 }
 
 impl Detector for MsfDlinkRate {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

@@ -9,7 +9,7 @@
 use osprey_alerts::{AlertRef, AlertTracker};
 
 use super::{bit, mgmt};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An oversized beacon carried the jump code of the Metasploit exploit for the NetGear WG111v2 wireless driver at the offset the exploit uses; this is an exploit attempt";
@@ -31,6 +31,10 @@ impl MsfNetgearBeacon {
 }
 
 impl Detector for MsfNetgearBeacon {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(bit(8)).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, mgmt(ctx, bit(8))) else {
             return;

@@ -18,7 +18,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, frame_noun, from_ap, ELEMENT_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An Extended Capabilities element was longer than any real device sends; oversized ones overflow Qualcomm Wi-Fi firmware (CVE-2019-10539)";
@@ -42,6 +42,10 @@ impl QcomExtended {
 }
 
 impl Detector for QcomExtended {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

@@ -15,7 +15,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, ELEMENT_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An RSN element claimed an extremely large number of pairwise ciphers; drivers that trust the count read far past the element (CVE-2017-9714, Atheros), though a misbehaving device can also send it";
@@ -41,6 +41,10 @@ fn pairwise_count(rsn: &[u8]) -> Option<u16> {
 }
 
 impl Detector for RsnLoop {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((_, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

@@ -20,7 +20,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie::{self, Elements};
 
 use super::{bit, elements, mgmt, ELEMENT_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A Wi-Fi Direct (P2P) frame carried a Notice of Absence attribute too long for the absence descriptors drivers store; this overflows the Linux rtlwifi driver (CVE-2019-17666)";
@@ -62,11 +62,15 @@ fn overlong_noa(mut attrs: &[u8]) -> bool {
 }
 
 /// Whether an element list holds a P2P element with an over-long Notice of Absence.
-fn in_elements(mut elems: Elements<'_>) -> bool {
+fn in_elements<'e>(mut elems: impl Iterator<Item = ie::Element<'e>>) -> bool {
     elems.any(|e| e.is(ie::id::VENDOR) && e.data.strip_prefix(&P2P).is_some_and(overlong_noa))
 }
 
 impl Detector for RtlWifiP2p {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(ELEMENT_FRAMES | bit(13)).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;

@@ -16,7 +16,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{elements, frame_noun, AP_FRAMES};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An access point sent a WMM element longer than the standard allows; oversized WMM elements overflow Broadcom Wi-Fi firmware (BroadPwn, CVE-2017-9417)";
@@ -46,6 +46,10 @@ fn oversized_wmm(data: &[u8]) -> bool {
 }
 
 impl Detector for WmmOverflow {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(AP_FRAMES).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, mut elems))) = (self.r, elements(ctx, AP_FRAMES)) else {
             return;

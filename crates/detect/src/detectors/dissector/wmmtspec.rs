@@ -12,7 +12,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::ie;
 
 use super::{bit, elements, frame_noun};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An access point sent an association response with more than 4 WMM TSPEC elements, which overflows embedded Atheros/Qualcomm drivers (CVE-2017-11013)";
@@ -37,6 +37,10 @@ fn is_tspec(data: &[u8]) -> bool {
 }
 
 impl Detector for WmmTspec {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(bit(1) | bit(3)).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, elems))) = (self.r, elements(ctx, bit(1) | bit(3))) else {
             return;

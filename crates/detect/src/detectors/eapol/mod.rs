@@ -97,6 +97,10 @@ pub struct LongKeyData {
 }
 
 impl crate::Detector for LongKeyData {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(
         &mut self,
         ctx: &Context<'_, '_>,

@@ -61,7 +61,8 @@
 //!   messages 1 and 3 of both the RSN and the WPA descriptor.
 //! * Kismet needs the BSSID and client devices to be tracked; Osprey does not.
 
-use std::collections::{HashMap, VecDeque};
+use osprey_tracker::FastHashMap as HashMap;
+use std::collections::VecDeque;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -155,8 +156,8 @@ impl NonceReuse {
     pub(crate) fn new(r: Option<AlertRef>) -> Self {
         NonceReuse {
             r,
-            pairs: HashMap::new(),
-            authenticators: HashMap::new(),
+            pairs: HashMap::default(),
+            authenticators: HashMap::default(),
         }
     }
 
@@ -254,6 +255,10 @@ fn upper_hex(bytes: &[u8]) -> String {
 }
 
 impl Detector for NonceReuse {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let Some(d) = ctx.packet.dot11() else { return };

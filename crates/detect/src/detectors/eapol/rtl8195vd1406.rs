@@ -42,6 +42,10 @@ impl Rtl8195Vd1406 {
 }
 
 impl Detector for Rtl8195Vd1406 {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let Some(d) = ctx.packet.dot11() else { return };

@@ -16,7 +16,7 @@
 //! Kismet's check can never fire: it sets the access point type bit on the BSSID device just
 //! before testing that the bit is clear.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -43,7 +43,7 @@ impl AdhocConflict {
         AdhocConflict {
             r,
             data,
-            modes: HashMap::new(),
+            modes: HashMap::default(),
         }
     }
 }

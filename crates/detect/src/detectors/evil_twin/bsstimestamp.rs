@@ -24,13 +24,13 @@
 //! Kismet's check can never fire: it requires the BSSID device's last-seen time to be more
 //! than 10 s before the beacon, after having updated it to the beacon's time.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::FrameType;
 
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "An access point's beacons carry a microsecond timestamp from a clock that runs freely from the time it started. Beacons whose timestamps jump back and forth come from more than one transmitter using the same address, as when a network is spoofed (an 'evil twin')";
@@ -72,12 +72,16 @@ impl BssTimestamp {
         BssTimestamp {
             r,
             params,
-            clocks: HashMap::new(),
+            clocks: HashMap::default(),
         }
     }
 }
 
 impl Detector for BssTimestamp {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(1 << 8).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;

@@ -18,7 +18,7 @@
 //! probe-response records (about 50 bytes each); SSIDs beyond that for one BSSID (an SSID
 //! flood) get no record and so no checks.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -71,10 +71,11 @@ pub(crate) struct Advert<'a> {
 
 impl<'a> Advert<'a> {
     /// Reads a beacon's or probe response's advertisement; `None` when it cannot be trusted.
-    pub(crate) fn parse(d: &Dot11<'a>) -> Option<Advert<'a>> {
+    /// `ctx` is the packet's context, whose element table is shared with other detectors.
+    pub(crate) fn parse(d: &Dot11<'a>, ctx: &crate::Context<'a, '_>) -> Option<Advert<'a>> {
         let body = d.body();
         let interval = u16::from_le_bytes([*body.get(8)?, *body.get(9)?]);
-        let mut els = d.elements()?;
+        let (mut els, damaged) = ctx.element_walk(d.elements()?);
         let mut ssid: Option<&[u8]> = None;
         let mut mesh: Option<&[u8]> = None;
         let (mut ds, mut ht, mut six) = (0u16, 0u16, 0u16);
@@ -123,7 +124,7 @@ impl<'a> Advert<'a> {
                 _ => {}
             }
         }
-        if els.error().is_some() || ssid.is_some_and(|s| s.len() > 32) {
+        if damaged || ssid.is_some_and(|s| s.len() > 32) {
             return None;
         }
         let key = match (ssid, mesh) {
@@ -242,12 +243,16 @@ impl SsidRecords {
         SsidRecords {
             refs,
             country_full,
-            bss: HashMap::new(),
+            bss: HashMap::default(),
         }
     }
 }
 
 impl Detector for SsidRecords {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::mgmt(1 << 5 | 1 << 8)
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let p = ctx.packet;
         let Some(d) = p.dot11() else { return };
@@ -258,7 +263,9 @@ impl Detector for SsidRecords {
         if !osprey_tracker::is_device_mac(&p.bssid) {
             return;
         }
-        let Some(adv) = Advert::parse(d) else { return };
+        let Some(adv) = Advert::parse(d, ctx) else {
+            return;
+        };
         let beacon = st == 8;
         let bss = self.bss.entry(p.bssid).or_default();
         let mut out = Out { ctx, alerts, f };

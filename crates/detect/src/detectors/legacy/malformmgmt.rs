@@ -287,11 +287,7 @@ mod tests {
         let p = osprey_dissect::Dissector::new().dissect(&fr);
         let tr = osprey_tracker::Tracker::new();
         let obs = osprey_tracker::Observed::default();
-        let ctx = crate::Context {
-            packet: &p,
-            devices: &tr,
-            observed: &obs,
-        };
+        let ctx = crate::Context::new(&p, &tr, &obs);
         assert!(det.inspect(&ctx, &mut alerts).alerts.is_empty());
         // A bad FCS: damaged on the way, not sent malformed.
         let f = radiotap_fcs(&beacon_with(&[0, 9, b'n', b'e', b't']), false);

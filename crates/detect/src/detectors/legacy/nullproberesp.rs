@@ -15,7 +15,7 @@ use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::{ie, FrameType};
 
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "A probe response with an empty (zero-length) SSID element can crash the firmware of some old Orinoco, Prism2 and AirPort cards; such cards are unlikely to be in use today";
@@ -32,6 +32,10 @@ impl NullProbeResp {
 }
 
 impl Detector for NullProbeResp {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(1 << 5).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, ctx.packet.dot11()) else {
             return;

@@ -18,7 +18,7 @@ use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::{subtype::mgmt, FrameType};
 
 use super::{addresses, MacRule};
-use crate::{raise, Context, Detector, Findings};
+use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
 pub const DESCRIPTION: &str = "Probe responses from addresses in the OUI 00:13:37 usually come from Karma-style rogue access points such as the WiFi Pineapple, which answer any probe request to lure clients into joining them";
@@ -41,6 +41,10 @@ impl KarmaOui {
 }
 
 impl Detector for KarmaOui {
+    fn interest(&self) -> Interest {
+        Interest::mgmt(1 << 5).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, ctx.packet.dot11()) else {
             return;

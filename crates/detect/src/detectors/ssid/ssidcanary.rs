@@ -29,7 +29,7 @@
 //! tests the empty string against the rule); Kismet's shipped configuration enables two
 //! example rules, Osprey enables none.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};

@@ -19,7 +19,7 @@
 //! such as duplicates, count too). State: one entry per distinct tracked device that matches a
 //! rule, bounded by the tracker's device count (one entry per rule for exact MACs).
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::{MacAddr, Timestamp};
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -52,7 +52,7 @@ impl DeviceFound {
             r,
             watch,
             timeout: i64::from(timeout),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
         }
     }
 }

@@ -17,7 +17,7 @@
 //! silence longer than the timeout is reported once. State: one entry per distinct tracked
 //! device that matches a rule.
 
-use std::collections::HashMap;
+use osprey_tracker::FastHashMap as HashMap;
 
 use kismetdb::{MacAddr, Timestamp};
 use osprey_alerts::{AlertRef, AlertTracker, RaiseOutcome};
@@ -52,7 +52,7 @@ impl DeviceLost {
             r,
             watch,
             timeout: i64::from(timeout),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
         }
     }
 }
