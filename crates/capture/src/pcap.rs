@@ -1,7 +1,6 @@
 //! Classic libpcap files: a 24-byte global header, then records of a 16-byte header and the
 //! captured bytes. Either byte order; microsecond or nanosecond timestamps (by magic number).
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -105,19 +104,7 @@ pub struct PcapReader<R> {
 impl PcapReader<crate::readahead::ReadAhead> {
     /// Opens a pcap file and reads its global header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let f = File::open(path).map_err(|e| CaptureError::Io {
-            path: path.to_path_buf(),
-            context: "opening".into(),
-            source: e,
-        })?;
-        PcapReader::new(
-            crate::readahead::ReadAhead::new(f).map_err(|e| CaptureError::Io {
-                path: path.to_path_buf(),
-                context: "starting the reader thread".into(),
-                source: e,
-            })?,
-            path,
-        )
+        PcapReader::new(crate::readahead::open(path)?, path)
     }
 }
 

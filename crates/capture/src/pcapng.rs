@@ -3,7 +3,6 @@
 //! interface) and packet blocks (Enhanced, Simple, and the obsolete Packet Block). Every other
 //! block type is skipped and counted.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -56,19 +55,7 @@ pub struct PcapngReader<R> {
 impl PcapngReader<crate::readahead::ReadAhead> {
     /// Opens a pcapng file.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let f = File::open(path).map_err(|e| CaptureError::Io {
-            path: path.to_path_buf(),
-            context: "opening".into(),
-            source: e,
-        })?;
-        Ok(PcapngReader::new(
-            crate::readahead::ReadAhead::new(f).map_err(|e| CaptureError::Io {
-                path: path.to_path_buf(),
-                context: "starting the reader thread".into(),
-                source: e,
-            })?,
-            path,
-        ))
+        Ok(PcapngReader::new(crate::readahead::open(path)?, path))
     }
 }
 

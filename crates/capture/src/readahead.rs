@@ -86,6 +86,17 @@ impl ReadAhead {
     }
 }
 
+/// Opens a capture file for reading ahead; errors name the file.
+pub fn open(path: &std::path::Path) -> Result<ReadAhead, crate::CaptureError> {
+    let io = |context: &str, source| crate::CaptureError::Io {
+        path: path.to_path_buf(),
+        context: context.into(),
+        source,
+    };
+    let f = File::open(path).map_err(|e| io("opening", e))?;
+    ReadAhead::new(f).map_err(|e| io("starting the reader thread", e))
+}
+
 impl Read for ReadAhead {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if let Some(d) = self.direct.as_mut() {

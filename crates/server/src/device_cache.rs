@@ -555,21 +555,8 @@ fn refresher(weak: Weak<LiveDevices>, signal: Arc<Signal>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
 
-    fn shared_capture(rel: &str) -> PathBuf {
-        let dir = match std::env::var_os("OSPREY_SHARED_DATA") {
-            Some(d) => PathBuf::from(d),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        };
-        let p = dir.join(rel);
-        assert!(
-            p.is_file(),
-            "shared capture missing: {} (set OSPREY_SHARED_DATA)",
-            p.display()
-        );
-        p
-    }
+    use crate::test_support::shared_capture;
 
     fn engine() -> Arc<SharedEngine> {
         Arc::new(SharedEngine::new(

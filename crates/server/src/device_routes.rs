@@ -191,22 +191,9 @@ fn since(
 mod tests {
     use super::*;
     use crate::backend::{Backend, Live, SharedEngine};
-    use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
-    fn shared_capture(rel: &str) -> PathBuf {
-        let dir = match std::env::var_os("OSPREY_SHARED_DATA") {
-            Some(d) => PathBuf::from(d),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        };
-        let p = dir.join(rel);
-        assert!(
-            p.is_file(),
-            "shared capture missing: {} (set OSPREY_SHARED_DATA)",
-            p.display()
-        );
-        p
-    }
+    use crate::test_support::shared_capture;
 
     /// What `/devices/last-time` answered before device records were cached: every record
     /// written, filtered, then simplified.

@@ -26,3 +26,25 @@ pub mod pcap_export;
 pub mod routes;
 pub mod session;
 pub mod shared;
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    /// A file of the shared data set (`OSPREY_SHARED_DATA`, else `../shared/data` beside the
+    /// repository); a missing file fails the test.
+    pub(crate) fn shared_capture(rel: &str) -> PathBuf {
+        let dir = match std::env::var_os("OSPREY_SHARED_DATA") {
+            Some(d) => PathBuf::from(d),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        };
+        let p = dir.join(rel);
+        assert!(
+            p.is_file(),
+            "shared capture missing: {} (set OSPREY_SHARED_DATA)",
+            p.display()
+        );
+        p
+    }
+}

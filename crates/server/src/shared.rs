@@ -211,22 +211,9 @@ impl SharedEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
     use std::sync::atomic::AtomicBool;
 
-    fn shared_capture(rel: &str) -> PathBuf {
-        let dir = match std::env::var_os("OSPREY_SHARED_DATA") {
-            Some(d) => PathBuf::from(d),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-        };
-        let p = dir.join(rel);
-        assert!(
-            p.is_file(),
-            "shared capture missing: {} (set OSPREY_SHARED_DATA)",
-            p.display()
-        );
-        p
-    }
+    use crate::test_support::shared_capture;
 
     fn engine() -> SharedEngine {
         SharedEngine::new(
