@@ -228,7 +228,6 @@ fn write_batch(w: &mut Writer, batch: &Batch) -> kismetdb::Result<()> {
 /// Writes rows to a kismetdb log, through a writer thread (see the module documentation).
 pub struct KismetdbSink {
     log_packets: bool,
-    packet_no: u64,
     batch: Batch,
     /// When the oldest row of the current batch was added.
     batch_started: Option<Instant>,
@@ -251,7 +250,6 @@ impl KismetdbSink {
             .map_err(|e| format!("{}: starting the log writer thread: {e}", path.display()))?;
         Ok(KismetdbSink {
             log_packets,
-            packet_no: 0,
             batch: Batch::default(),
             batch_started: None,
             tx: Some(tx),
@@ -349,7 +347,6 @@ impl KismetdbSink {
         source: &Datasource,
         tags: &str,
     ) -> Result<(), String> {
-        self.packet_no += 1;
         if !self.log_packets {
             return Ok(());
         }

@@ -26,6 +26,7 @@ pub mod reader;
 pub mod records;
 pub mod schema;
 pub mod types;
+pub mod value;
 pub mod writer;
 
 pub use error::{Error, Result};

@@ -523,56 +523,15 @@ impl Decoder<'_> {
     }
 
     fn int(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<i64> {
-        match self.value(row, idx, column)? {
-            ValueRef::Null => Ok(0),
-            ValueRef::Integer(n) => Ok(n),
-            ValueRef::Real(f) if f.is_finite() => Ok(f as i64),
-            ValueRef::Text(b) => {
-                let s = String::from_utf8_lossy(b);
-                let s = s.trim();
-                s.parse::<i64>()
-                    .ok()
-                    .or_else(|| {
-                        s.parse::<f64>()
-                            .ok()
-                            .filter(|f| f.is_finite())
-                            .map(|f| f as i64)
-                    })
-                    .ok_or_else(|| {
-                        self.err(column, format!("expected an integer, found text {s:?}"))
-                    })
-            }
-            other => Err(self.err(
-                column,
-                format!("expected an integer, found {}", type_name(other)),
-            )),
-        }
+        crate::value::int(self.value(row, idx, column)?).map_err(|e| self.err(column, e))
     }
 
     fn i32(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<i32> {
-        let v = self.int(row, idx, column)?;
-        i32::try_from(v).map_err(|_| self.err(column, format!("{v} does not fit in 32 bits")))
+        crate::value::i32(self.value(row, idx, column)?).map_err(|e| self.err(column, e))
     }
 
     fn real(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<f64> {
-        match self.value(row, idx, column)? {
-            ValueRef::Null => Ok(0.0),
-            ValueRef::Integer(n) => Ok(n as f64),
-            ValueRef::Real(f) => Ok(f),
-            ValueRef::Text(b) => {
-                let s = String::from_utf8_lossy(b);
-                let s = s.trim();
-                if s.is_empty() {
-                    return Ok(0.0);
-                }
-                s.parse::<f64>()
-                    .map_err(|_| self.err(column, format!("expected a number, found text {s:?}")))
-            }
-            other => Err(self.err(
-                column,
-                format!("expected a number, found {}", type_name(other)),
-            )),
-        }
+        crate::value::real(self.value(row, idx, column)?).map_err(|e| self.err(column, e))
     }
 
     fn gps(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<f64> {
@@ -585,12 +544,7 @@ impl Decoder<'_> {
         idx: usize,
         column: &'static str,
     ) -> Result<Cow<'a, str>> {
-        Ok(match self.value(row, idx, column)? {
-            ValueRef::Null => Cow::Borrowed(""),
-            ValueRef::Integer(n) => Cow::Owned(n.to_string()),
-            ValueRef::Real(f) => Cow::Owned(f.to_string()),
-            ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b),
-        })
+        Ok(crate::value::text(self.value(row, idx, column)?))
     }
 
     fn bytes<'a>(
@@ -599,24 +553,13 @@ impl Decoder<'_> {
         idx: usize,
         column: &'static str,
     ) -> Result<Cow<'a, [u8]>> {
-        match self.value(row, idx, column)? {
-            ValueRef::Null => Ok(Cow::Borrowed(&[])),
-            ValueRef::Text(b) | ValueRef::Blob(b) => Ok(Cow::Borrowed(b)),
-            other => Err(self.err(
-                column,
-                format!("expected bytes, found {}", type_name(other)),
-            )),
-        }
+        crate::value::bytes(self.value(row, idx, column)?)
+            .map(Cow::Borrowed)
+            .map_err(|e| self.err(column, e))
     }
 
     fn mac(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<MacAddr> {
-        let t = self.text(row, idx, column)?;
-        let t = t.trim();
-        if t.is_empty() {
-            return Ok(MacAddr::ZERO);
-        }
-        t.parse()
-            .map_err(|e: crate::ParseError| self.err(column, e.to_string()))
+        crate::value::mac(self.value(row, idx, column)?).map_err(|e| self.err(column, e))
     }
 
     fn uuid(&self, row: &rusqlite::Row<'_>, idx: usize, column: &'static str) -> Result<Uuid> {
@@ -660,16 +603,6 @@ fn number(v: ValueRef<'_>) -> Option<f64> {
         ValueRef::Real(f) if f.is_finite() => Some(f),
         ValueRef::Text(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
         _ => None,
-    }
-}
-
-fn type_name(v: ValueRef<'_>) -> &'static str {
-    match v {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "an integer",
-        ValueRef::Real(_) => "a real",
-        ValueRef::Text(_) => "text",
-        ValueRef::Blob(_) => "a blob",
     }
 }
 

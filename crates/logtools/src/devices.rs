@@ -217,7 +217,7 @@ pub fn parse_record(bytes: &[u8]) -> Result<(Value, bool), String> {
 
 /// Escapes raw control characters (< 0x20) that appear inside JSON strings; `None` if there
 /// were none (so repair cannot help).
-fn escape_controls_in_strings(text: &str) -> Option<String> {
+pub(crate) fn escape_controls_in_strings(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 16);
     let mut in_string = false;
     let mut escaped = false;

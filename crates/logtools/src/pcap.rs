@@ -1917,96 +1917,27 @@ impl<'r> Dec<'r> {
     }
 
     fn int(&self, idx: usize, column: &'static str) -> Result<i64, kismetdb::Error> {
-        match self.value(idx) {
-            ValueRef::Integer(n) => Ok(n),
-            ValueRef::Null => Ok(0),
-            ValueRef::Real(f) if f.is_finite() => Ok(f as i64),
-            ValueRef::Text(b) => {
-                let s = String::from_utf8_lossy(b);
-                let s = s.trim();
-                s.parse::<i64>()
-                    .ok()
-                    .or_else(|| {
-                        s.parse::<f64>()
-                            .ok()
-                            .filter(|f| f.is_finite())
-                            .map(|f| f as i64)
-                    })
-                    .ok_or_else(|| {
-                        self.err(column, format!("expected an integer, found text {s:?}"))
-                    })
-            }
-            other => Err(self.err(
-                column,
-                format!("expected an integer, found {}", type_name(other)),
-            )),
-        }
+        kismetdb::value::int(self.value(idx)).map_err(|e| self.err(column, e))
     }
 
     fn i32(&self, idx: usize, column: &'static str) -> Result<i32, kismetdb::Error> {
-        let v = self.int(idx, column)?;
-        i32::try_from(v).map_err(|_| self.err(column, format!("{v} does not fit in 32 bits")))
+        kismetdb::value::i32(self.value(idx)).map_err(|e| self.err(column, e))
     }
 
     fn real(&self, idx: usize, column: &'static str) -> Result<f64, kismetdb::Error> {
-        match self.value(idx) {
-            ValueRef::Real(f) => Ok(f),
-            ValueRef::Integer(n) => Ok(n as f64),
-            ValueRef::Null => Ok(0.0),
-            ValueRef::Text(b) => {
-                let s = String::from_utf8_lossy(b);
-                let s = s.trim();
-                if s.is_empty() {
-                    return Ok(0.0);
-                }
-                s.parse::<f64>()
-                    .map_err(|_| self.err(column, format!("expected a number, found text {s:?}")))
-            }
-            other => Err(self.err(
-                column,
-                format!("expected a number, found {}", type_name(other)),
-            )),
-        }
+        kismetdb::value::real(self.value(idx)).map_err(|e| self.err(column, e))
     }
 
     fn bytes(&self, idx: usize, column: &'static str) -> Result<&'r [u8], kismetdb::Error> {
-        match self.value(idx) {
-            ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b),
-            ValueRef::Null => Ok(&[]),
-            other => Err(self.err(
-                column,
-                format!("expected bytes, found {}", type_name(other)),
-            )),
-        }
+        kismetdb::value::bytes(self.value(idx)).map_err(|e| self.err(column, e))
     }
 
     fn text(&self, idx: usize) -> Cow<'r, str> {
-        match self.value(idx) {
-            ValueRef::Null => Cow::Borrowed(""),
-            ValueRef::Integer(n) => Cow::Owned(n.to_string()),
-            ValueRef::Real(f) => Cow::Owned(f.to_string()),
-            ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b),
-        }
+        kismetdb::value::text(self.value(idx))
     }
 
     fn mac(&self, idx: usize, column: &'static str) -> Result<MacAddr, kismetdb::Error> {
-        let t = self.text(idx);
-        let t = t.trim();
-        if t.is_empty() {
-            return Ok(MacAddr::ZERO);
-        }
-        t.parse()
-            .map_err(|e: kismetdb::ParseError| self.err(column, e.to_string()))
-    }
-}
-
-fn type_name(v: ValueRef<'_>) -> &'static str {
-    match v {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "an integer",
-        ValueRef::Real(_) => "a real",
-        ValueRef::Text(_) => "text",
-        ValueRef::Blob(_) => "a blob",
+        kismetdb::value::mac(self.value(idx)).map_err(|e| self.err(column, e))
     }
 }
 
@@ -2040,7 +1971,10 @@ impl UuidCache {
             other => {
                 return Err(d.err(
                     COLUMN,
-                    format!("expected a UUID, found {}", type_name(other)),
+                    format!(
+                        "expected a UUID, found {}",
+                        kismetdb::value::type_name(other)
+                    ),
                 ))
             }
         };

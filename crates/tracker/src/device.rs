@@ -416,25 +416,8 @@ impl<K: Ord + Copy> Counts<K> {
         }
     }
 
-    /// `key`'s count (0 when never counted).
-    pub fn get(&self, key: &K) -> u64 {
-        self.entries
-            .binary_search_by(|(k, _)| k.cmp(key))
-            .map_or(0, |i| self.entries[i].1)
-    }
-
     /// The counts in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &u64)> {
         self.entries.iter().map(|(k, n)| (k, n))
-    }
-
-    /// How many keys have been counted.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when nothing has been counted.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }

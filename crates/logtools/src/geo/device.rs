@@ -1,5 +1,6 @@
 //! What the geographic exports need from a `devices` row and its JSON record.
 
+use crate::devices::escape_controls_in_strings;
 use kismetdb::{DeviceRow, MacAddr};
 use serde_json::Value;
 
@@ -33,32 +34,6 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Option<(Value, bool)> {
     serde_json::from_str::<Value>(&fixed)
         .ok()
         .map(|v| (v, parked))
-}
-
-/// Escapes raw control characters inside JSON strings (Kismet does not escape the elements
-/// of string vectors); `None` when there were none.
-fn escape_controls_in_strings(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len() + 16);
-    let (mut in_string, mut escaped, mut changed) = (false, false, false);
-    for c in text.chars() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            } else if (c as u32) < 0x20 {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-                changed = true;
-                continue;
-            }
-        } else if c == '"' {
-            in_string = true;
-        }
-        out.push(c);
-    }
-    changed.then_some(out)
 }
 
 /// The bytes of a JSON string, parked bytes restored.
