@@ -4,6 +4,8 @@
 //! a link-type byte, a 2-byte length, a time step byte, then the frame. No input may panic.
 #![no_main]
 
+mod sqlite_asan;
+
 use libfuzzer_sys::fuzz_target;
 use osprey_capture::{Frame, Timestamp};
 
@@ -35,7 +37,10 @@ fuzz_target!(|data: &[u8]| {
     while rest.len() >= 4 {
         let dlt = DLTS[usize::from(rest[0]) % DLTS.len()];
         let len = usize::from(u16::from_le_bytes([rest[1], rest[2]]));
-        t = Timestamp::new(t.sec + i64::from(rest[3] >> 4), (t.usec + i64::from(rest[3] & 15) * 1000) % 1_000_000);
+        t = Timestamp::new(
+            t.sec + i64::from(rest[3] >> 4),
+            (t.usec + i64::from(rest[3] & 15) * 1000) % 1_000_000,
+        );
         rest = &rest[4..];
         let len = len.min(rest.len());
         let (bytes, tail) = rest.split_at(len);

@@ -23,7 +23,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut d = Dissector::new();
     let p = d.dissect(&frame);
-    let _ = (p.source, p.dest, p.bssid, p.freq_khz, p.channel, p.datarate_mbps());
+    let _ = (
+        p.source,
+        p.dest,
+        p.bssid,
+        p.freq_khz,
+        p.channel,
+        p.datarate_mbps(),
+    );
     match &p.link {
         Link::Dot11(x) => {
             let _ = x.ssid();

@@ -1,23 +1,43 @@
 //! Arbitrary bytes as a pcap file: every frame is delivered or the reader stops with an
-//! error naming an offset inside the input; never a panic.
+//! error naming an offset inside the input; never a panic. The input read from a slice, in
+//! dribbles of a few bytes, and from a file (format sniffing, `open`, the read-ahead input)
+//! gives the same frames and the same error.
 #![no_main]
+
+mod capture_common;
+mod sqlite_asan;
 
 use std::path::Path;
 
+use capture_common::{file, outcome, Trickle};
 use libfuzzer_sys::fuzz_target;
-use osprey_capture::Flow;
+use osprey_capture::pcap::{Magic, PcapReader};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut reader) = osprey_capture::pcap::PcapReader::new(data, Path::new("fuzz.pcap")) else {
-        return;
-    };
-    let mut frames = 0u64;
-    let result = reader.for_each_frame(&mut |f| {
-        assert!(f.data.len() <= data.len());
-        frames += 1;
-        Flow::Continue
-    });
-    if let Err(e) = result {
-        let _ = e.to_string();
+    let path = Path::new("fuzz.pcap");
+    let whole = outcome(
+        |f| PcapReader::new(data, path)?.for_each_frame(f).map(drop),
+        data.len(),
+    );
+    let trickle = outcome(
+        |f| {
+            PcapReader::new(Trickle::new(data), path)?
+                .for_each_frame(f)
+                .map(drop)
+        },
+        data.len(),
+    );
+    assert_eq!(whole, trickle);
+    let pcap_magic = data
+        .get(..4)
+        .is_some_and(|m| Magic::from_bytes([m[0], m[1], m[2], m[3]]).is_some());
+    if pcap_magic {
+        if let Some(p) = file(data, "pcap") {
+            let from_file = outcome(
+                |f| osprey_capture::for_each_frame(&p, f).map(drop),
+                data.len(),
+            );
+            assert_eq!(whole, from_file);
+        }
     }
 });

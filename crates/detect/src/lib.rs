@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub(crate) mod bounded;
 pub mod detectors;
 
 use kismetdb::Timestamp;
@@ -34,8 +35,13 @@ pub struct Context<'p, 'a> {
 const MAX_ELEMENTS: usize = 40;
 
 /// The elements of a frame, in order, as the walk over its bytes gives them.
+///
+/// Kept compact (8 bytes an element, no `Element` copies) because it is built for most
+/// management frames: its construction is on the hot path.
 pub(crate) struct ElementTable<'p> {
-    items: [Element<'p>; MAX_ELEMENTS],
+    /// The buffer the elements were walked over.
+    buf: &'p [u8],
+    slots: [Slot; MAX_ELEMENTS],
     len: usize,
     /// More than `MAX_ELEMENTS`: the table is not used.
     overflow: bool,
@@ -43,10 +49,86 @@ pub(crate) struct ElementTable<'p> {
     damaged: bool,
 }
 
+impl<'p> ElementTable<'p> {
+    /// Walks `elements` once.
+    fn build(elements: osprey_wire::ieee80211::ie::Elements<'p>) -> ElementTable<'p> {
+        let buf = elements.buffer();
+        let mut t = ElementTable {
+            buf,
+            slots: [Slot::default(); MAX_ELEMENTS],
+            len: 0,
+            overflow: false,
+            damaged: false,
+        };
+        let mut walk = elements;
+        for e in walk.by_ref() {
+            let (Ok(offset), Ok(len)) = (u32::try_from(e.offset), u8::try_from(e.data.len()))
+            else {
+                // Not representable (an element's data is at most 255 bytes): walk each time.
+                t.overflow = true;
+                continue;
+            };
+            if t.len == MAX_ELEMENTS {
+                t.overflow = true;
+            } else {
+                t.slots[t.len] = Slot {
+                    offset,
+                    len,
+                    id: e.id,
+                    ext: e.ext_id.unwrap_or(0),
+                    has_ext: e.ext_id.is_some(),
+                };
+                t.len += 1;
+            }
+        }
+        t.damaged = walk.error().is_some();
+        t
+    }
+
+    /// The elements from the table, or from `elements` itself when the table overflowed, and
+    /// whether the walk met a problem.
+    fn iter<'t>(
+        &'t self,
+        elements: osprey_wire::ieee80211::ie::Elements<'p>,
+    ) -> (ElementIter<'t, 'p>, bool) {
+        let it = if self.overflow {
+            ElementIter::Walk(elements)
+        } else {
+            ElementIter::Table(self.buf, self.slots[..self.len].iter())
+        };
+        (it, self.damaged)
+    }
+}
+
+/// One element of an [`ElementTable`]: where it starts, its id, extension id and data length.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    offset: u32,
+    len: u8,
+    id: u8,
+    /// The extension id, for id 255.
+    ext: u8,
+    has_ext: bool,
+}
+
+impl Slot {
+    fn element<'p>(&self, buf: &'p [u8]) -> Element<'p> {
+        let offset = self.offset as usize;
+        // id, length and (for extension elements) the extension id come before the data.
+        let start = offset + 2 + usize::from(self.has_ext);
+        Element {
+            id: self.id,
+            ext_id: self.has_ext.then_some(self.ext),
+            data: buf.get(start..start + usize::from(self.len)).unwrap_or(&[]),
+            offset,
+        }
+    }
+}
+
 /// The elements of a frame: from the shared table, or walked when the table overflowed.
 pub(crate) enum ElementIter<'t, 'p> {
-    /// From the table.
-    Table(std::slice::Iter<'t, Element<'p>>),
+    /// From the table: its buffer and the slots left.
+    Table(&'p [u8], std::slice::Iter<'t, Slot>),
     /// A fresh walk.
     Walk(osprey_wire::ieee80211::ie::Elements<'p>),
 }
@@ -56,7 +138,7 @@ impl<'p> Iterator for ElementIter<'_, 'p> {
 
     fn next(&mut self) -> Option<Element<'p>> {
         match self {
-            ElementIter::Table(it) => it.next().copied(),
+            ElementIter::Table(buf, it) => it.next().map(|s| s.element(buf)),
             ElementIter::Walk(w) => w.next(),
         }
     }
@@ -79,6 +161,12 @@ pub trait Detector: Send {
     /// so the others skip it without a call.
     fn interest(&self) -> Interest {
         Interest::ALL
+    }
+
+    /// Entries of per-address state this detector dropped to stay within its bounds (the
+    /// least recently used when a table was full, see `bounded`), since it was made.
+    fn evicted(&self) -> u64 {
+        0
     }
 
     /// Called as capture time passes (at most once per capture second, with the time of the
@@ -177,37 +265,10 @@ impl<'p, 'a> Context<'p, 'a> {
         &self,
         elements: osprey_wire::ieee80211::ie::Elements<'p>,
     ) -> (ElementIter<'_, 'p>, bool) {
-        let t = self.elements.get_or_init(|| {
-            const NONE: Element<'static> = Element {
-                id: 0,
-                ext_id: None,
-                data: &[],
-                offset: 0,
-            };
-            let mut t = ElementTable {
-                items: [NONE; MAX_ELEMENTS],
-                len: 0,
-                overflow: false,
-                damaged: false,
-            };
-            let mut walk = elements.clone();
-            for e in walk.by_ref() {
-                if t.len == MAX_ELEMENTS {
-                    t.overflow = true;
-                } else {
-                    t.items[t.len] = e;
-                    t.len += 1;
-                }
-            }
-            t.damaged = walk.error().is_some();
-            t
-        });
-        let it = if t.overflow {
-            ElementIter::Walk(elements)
-        } else {
-            ElementIter::Table(t.items[..t.len].iter())
-        };
-        (it, t.damaged)
+        let t = self
+            .elements
+            .get_or_init(|| ElementTable::build(elements.clone()));
+        t.iter(elements)
     }
 }
 
@@ -291,4 +352,46 @@ pub(crate) fn raise(
         &ctx.channel(),
         text,
     )
+}
+
+#[cfg(test)]
+mod element_table_tests {
+    use super::*;
+    use osprey_wire::ieee80211::ie::Elements;
+
+    fn same_as_walk(buf: &[u8]) {
+        let t = ElementTable::build(Elements::new(buf));
+        let (it, damaged) = t.iter(Elements::new(buf));
+        let from_table: Vec<Element<'_>> = it.collect();
+        let mut walk = Elements::new(buf);
+        let walked: Vec<Element<'_>> = walk.by_ref().collect();
+        assert_eq!(from_table, walked, "{buf:02x?}");
+        assert_eq!(damaged, walk.error().is_some(), "{buf:02x?}");
+    }
+
+    #[test]
+    fn the_table_gives_what_a_walk_gives() {
+        let mut many = Vec::new();
+        for i in 0..45u8 {
+            many.extend([221, 1, i]);
+        }
+        let long = [&[0u8, 255][..], &[0x41; 255]].concat();
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0, 3, b'n', b'e', b't', 1, 2, 0x82, 0x84, 3, 1, 6],
+            // Extension elements, one empty (malformed, skipped), then a truncated one.
+            vec![255, 2, 35, 9, 255, 0, 255, 1, 36, 5, 4, 1],
+            vec![0, 5, 1],
+            many,
+            long,
+        ];
+        for c in &cases {
+            same_as_walk(c);
+        }
+        // Every prefix of a frame's elements (truncation at each byte).
+        let full = [&cases[1][..], &cases[2][..9]].concat();
+        for n in 0..=full.len() {
+            same_as_walk(&full[..n]);
+        }
+    }
 }

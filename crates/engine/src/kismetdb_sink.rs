@@ -160,7 +160,12 @@ fn writer_thread(
     rx: Receiver<ToWriter>,
     recycle: SyncSender<Batch>,
 ) -> Result<(), String> {
-    let e = |e: kismetdb::Error| e.to_string();
+    let e = |e: kismetdb::Error| match e {
+        kismetdb::Error::DiskFull { .. } => {
+            format!("{e}; the log keeps every row committed before this")
+        }
+        e => e.to_string(),
+    };
     while let Ok(msg) = rx.recv() {
         match msg {
             ToWriter::Rows(mut batch) => {

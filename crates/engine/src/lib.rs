@@ -10,7 +10,13 @@
 //!   events) and to the kismetdb `messages` table;
 //! * new devices are published as `NEW_DEVICE` (when someone listens) and logged in device
 //!   passes every 30 s (wall clock, as Kismet) and at the end; datasources as `NEW_DATASOURCE`,
-//!   `DATASOURCE_OPENED`/`_CLOSED`/`_ERROR`, and in the `datasources` table.
+//!   `DATASOURCE_OPENED`/`_CLOSED`/`_ERROR`, and in the `datasources` table;
+//! * devices the tracker removes to stay within its limits (`tracker_max_devices`,
+//!   `tracker_device_timeout`) are logged one last time as they are removed, so the log holds
+//!   every device ever tracked; the removals are counted ([`Engine::device_counts`]) and
+//!   reported on the message bus: an ERROR message the first time the device limit is reached,
+//!   then INFO summaries at most every [`EVICTION_REPORT_SECS`] of capture time, and a last one
+//!   when the log closes.
 //!
 //! The clock of everything is the capture's: messages and alerts carry the time of the
 //! packets around them, so a replay gives the same log at any speed.
@@ -39,6 +45,40 @@ pub use kismetdb_sink::{Datasource, KismetdbSink};
 /// device's JSON record (kilobytes each), which on capture time cost more than logging every
 /// packet. The final rows are the same either way.
 pub const DEVICE_PASS_SECS: i64 = 30;
+
+/// Device removals are summarised on the message bus at most this often, in seconds of capture
+/// time (so a replay logs the same messages at any speed).
+pub const EVICTION_REPORT_SECS: i64 = 10;
+
+/// Devices tracked, made and removed, and the limits, for `/system/status.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeviceCounts {
+    /// Devices tracked now (`kismet.system.devices.count`).
+    pub tracked: u64,
+    /// Devices created since the start (a device removed and seen again counts twice).
+    pub created: u64,
+    /// Devices removed because the tracker was full.
+    pub evicted_limit: u64,
+    /// Devices removed because they were idle.
+    pub evicted_idle: u64,
+    /// `tracker_max_devices` (0: no limit).
+    pub limit: u64,
+    /// `tracker_device_timeout` in seconds (0: never).
+    pub idle_timeout: u64,
+    /// Entries of per-address detector state dropped to stay within the detectors' bounds.
+    pub detector_state_evicted: u64,
+}
+
+/// Removals not yet reported on the message bus.
+#[derive(Default)]
+struct EvictionReport {
+    limit: u64,
+    idle: u64,
+    /// Capture second of the last report.
+    last: Option<i64>,
+    /// The first time the device limit was reached has been reported.
+    limit_reached: bool,
+}
 
 /// What an engine is built from.
 #[derive(Clone, Debug, Default)]
@@ -118,6 +158,7 @@ pub struct Engine {
     last_timer: i64,
     /// Packets processed.
     processed: u64,
+    evictions: EvictionReport,
 }
 
 /// True when the process runs with user id 0 (the owner of `/proc/self` is the effective
@@ -192,6 +233,8 @@ impl Engine {
     pub fn new(opts: EngineOptions) -> Result<Engine, String> {
         let mut alerts = alert_tracker(&opts.options)?;
         let detectors = Detectors::new(&mut alerts, &opts.options).map_err(|e| e.to_string())?;
+        let limits =
+            osprey_tracker::Limits::from_options(&opts.options).map_err(|e| e.to_string())?;
         let events = EventBus::new();
         let messages = MessageBus::new(events.clone());
         let mut pending = Vec::new();
@@ -212,6 +255,30 @@ impl Engine {
         for (kind, text) in alerts.take_notes() {
             pending.push((osprey_bus::Message::flags_of(kind), text));
         }
+        if limits.max_devices > 0 {
+            pending.push((
+                flags::INFO,
+                format!(
+                    "Limiting the device tracker to {} devices (tracker_max_devices): when it \
+                     is full, the least recently seen devices are logged and removed",
+                    limits.max_devices
+                ),
+            ));
+        }
+        if limits.idle_timeout > 0 {
+            let fewer = match limits.idle_max_packets {
+                0 => String::new(),
+                n => format!(" with fewer than {n} packets"),
+            };
+            pending.push((
+                flags::INFO,
+                format!(
+                    "Removing devices idle for more than {} seconds of capture time{fewer} \
+                     (tracker_device_timeout), after logging them",
+                    limits.idle_timeout
+                ),
+            ));
+        }
         if log.is_some() {
             // Kismet publishes it when its log opens; nobody can listen this early here, but
             // the event is counted and kept in order for in-process subscribers added later.
@@ -223,7 +290,7 @@ impl Engine {
         }
         Ok(Engine {
             dissector: Dissector::new(),
-            tracker: Tracker::new(),
+            tracker: Tracker::with_limits(limits),
             alerts,
             detectors,
             events,
@@ -241,6 +308,7 @@ impl Engine {
             phys_seen: Vec::new(),
             last_timer: 0,
             processed: 0,
+            evictions: EvictionReport::default(),
         })
     }
 
@@ -267,6 +335,21 @@ impl Engine {
     /// The dissector (its counters).
     pub fn dissector(&self) -> &Dissector {
         &self.dissector
+    }
+
+    /// Devices tracked, made and removed, the limits, and the detectors' state evictions.
+    pub fn device_counts(&self) -> DeviceCounts {
+        let s = self.tracker.stats();
+        let l = self.tracker.limits();
+        DeviceCounts {
+            tracked: self.tracker.devices().len() as u64,
+            created: s.created,
+            evicted_limit: s.evicted_limit,
+            evicted_idle: s.evicted_idle,
+            limit: l.max_devices as u64,
+            idle_timeout: l.idle_timeout.max(0) as u64,
+            detector_state_evicted: self.detectors.state_evicted(),
+        }
     }
 
     /// The log being written, if any.
@@ -357,10 +440,17 @@ impl Engine {
         let p = self.dissector.dissect(frame);
         self.processed += 1;
         let uuid = self.source.as_ref().map(|s| s.uuid).unwrap_or_default();
-        let observed = self.tracker.observe(&p, uuid);
+        let mut observed = self.tracker.observe(&p, uuid);
         self.clock = p.ts;
         if !self.pending.is_empty() {
             self.flush_pending()?;
+        }
+        if !observed.evicted.is_empty() {
+            let evicted = std::mem::take(&mut observed.evicted);
+            self.retire(evicted)?;
+        }
+        if self.evictions.limit + self.evictions.idle > 0 {
+            self.report_evictions(false)?;
         }
         let mut emitted = Vec::new();
         if self.root_pending {
@@ -496,6 +586,78 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Logs devices the tracker removed, as they were when removed (the log then holds every
+    /// device ever tracked), and counts them for the next report.
+    fn retire(&mut self, evicted: Vec<osprey_tracker::Evicted>) -> Result<(), String> {
+        for e in &evicted {
+            if let Some(s) = self.log.as_mut() {
+                s.device(&e.device)?;
+            }
+            match e.reason {
+                osprey_tracker::Removal::Limit => self.evictions.limit += 1,
+                osprey_tracker::Removal::Idle => self.evictions.idle += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports removals not yet reported: at once the first time the device limit is reached
+    /// (ERROR), then in INFO summaries at most every [`EVICTION_REPORT_SECS`] of capture time
+    /// (or now, with `force`).
+    fn report_evictions(&mut self, force: bool) -> Result<(), String> {
+        let r = &mut self.evictions;
+        if r.limit + r.idle == 0 {
+            return Ok(());
+        }
+        let now = self.clock.sec;
+        let limits = self.tracker.limits();
+        let total = self.tracker.stats().evicted();
+        if !r.limit_reached && r.limit > 0 {
+            r.limit_reached = true;
+            let text = format!(
+                "Device tracker full: reached its limit of {} devices (tracker_max_devices); \
+                 evicted the {} least recently seen devices after logging them. Evicted devices \
+                 seen again are tracked as new; further evictions are summarised at most every \
+                 {EVICTION_REPORT_SECS} s",
+                limits.max_devices, r.limit
+            );
+            r.limit = 0;
+            r.last = Some(now);
+            self.message(flags::ERROR, text)?;
+            if !force || self.evictions.idle == 0 {
+                return Ok(());
+            }
+        }
+        let r = &mut self.evictions;
+        let due = force
+            || r.last
+                .is_none_or(|t| now.abs_diff(t) >= EVICTION_REPORT_SECS as u64);
+        if !due {
+            return Ok(());
+        }
+        let mut parts = Vec::new();
+        if r.limit > 0 {
+            parts.push(format!(
+                "{} least recently seen devices (limit {})",
+                r.limit, limits.max_devices
+            ));
+        }
+        if r.idle > 0 {
+            parts.push(format!(
+                "{} devices idle for more than {} s",
+                r.idle, limits.idle_timeout
+            ));
+        }
+        r.limit = 0;
+        r.idle = 0;
+        r.last = Some(now);
+        let text = format!(
+            "Evicted {} from the device tracker after logging them; total evicted {total}",
+            parts.join(" and ")
+        );
+        self.message(flags::INFO, text)
     }
 
     /// Writes the devices changed since the last pass, if a pass is due (or `force`).
@@ -712,10 +874,117 @@ impl Engine {
     /// a server shutting down while other threads still hold it).
     pub fn close(&mut self) -> Result<(), String> {
         self.flush_pending()?;
+        self.report_evictions(true)?;
         self.device_pass(true, true)?;
         if let Some(s) = self.log.take() {
             s.close()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A probe request (raw 802.11) from a locally administered address numbered `i`.
+    fn probe(i: u32) -> Vec<u8> {
+        let b = i.to_be_bytes();
+        let mut f = vec![0x40, 0, 0, 0];
+        f.extend([0xff; 6]);
+        f.extend([0x02, 0x00, b[0], b[1], b[2], b[3]]);
+        f.extend([0xff; 6]);
+        f.extend([0, 0]);
+        f.extend([0, 0, 1, 1, 0x82]);
+        f
+    }
+
+    fn feed(e: &mut Engine, bytes: &[u8], sec: i64) {
+        let frame = Frame {
+            ts: Timestamp::new(sec, 0),
+            dlt: 105,
+            data: bytes,
+            orig_len: bytes.len() as u32,
+            interface: 0,
+            offset: 0,
+            gps: None,
+        };
+        e.process(&frame).unwrap();
+    }
+
+    #[test]
+    fn evicted_devices_are_logged_counted_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("flood.kismet");
+        let options = Options::parse("test", "tracker_max_devices=16\n").unwrap();
+        let mut e = Engine::new(EngineOptions {
+            options,
+            log: Some(log.clone()),
+            log_packets: true,
+            root_check: false,
+        })
+        .unwrap();
+        let source = dir.path().join("flood.pcap");
+        e.begin_source(&source, "pcapfile");
+        let mut most = 0;
+        // 300 new devices over 30 s of capture time.
+        for i in 0..300u32 {
+            feed(&mut e, &probe(i), 1_000 + i64::from(i / 10));
+            most = most.max(e.tracker().devices().len());
+        }
+        let c = e.device_counts();
+        assert!(most <= 16, "{most}");
+        assert_eq!(c.created, 300);
+        assert_eq!((c.limit, c.idle_timeout, c.evicted_idle), (16, 0, 0));
+        assert_eq!(c.evicted_limit, c.created - c.tracked);
+        e.end_source(&source, None).unwrap();
+        e.finish().unwrap();
+
+        let r = kismetdb::Reader::open(&log).unwrap();
+        // Every device ever tracked is in the log.
+        assert_eq!(r.count(kismetdb::Table::Devices).unwrap(), 300);
+        let mut messages = Vec::new();
+        r.messages()
+            .unwrap()
+            .for_each(|m| -> kismetdb::Result<()> {
+                messages.push((m.ts_sec, m.msgtype.to_string(), m.message.to_string()));
+                Ok(())
+            })
+            .unwrap();
+        assert!(messages
+            .iter()
+            .any(|(_, t, m)| t == "INFO" && m.starts_with("Limiting the device tracker to 16")));
+        let errors: Vec<_> = messages
+            .iter()
+            .filter(|(_, _, m)| m.starts_with("Device tracker full"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{messages:?}");
+        assert_eq!(errors[0].1, "ERROR");
+        let summaries: Vec<_> = messages
+            .iter()
+            .filter(|(_, _, m)| m.starts_with("Evicted "))
+            .collect();
+        // At most one per 10 s of capture time (30 s here), plus the last one at the end.
+        assert!((2..=5).contains(&summaries.len()), "{summaries:?}");
+        for w in summaries.windows(2).take(summaries.len().saturating_sub(2)) {
+            assert!(w[1].0 - w[0].0 >= EVICTION_REPORT_SECS, "{summaries:?}");
+        }
+        assert!(summaries.iter().all(|(_, t, _)| t == "INFO"));
+        let last = &summaries.last().unwrap().2;
+        assert!(
+            last.ends_with(&format!("total evicted {}", c.evicted_limit)),
+            "{last}"
+        );
+        // The counts in the messages add up to the total.
+        let reported: u64 = errors
+            .iter()
+            .chain(summaries.iter())
+            .map(|(_, _, m)| {
+                let w: Vec<&str> = m.split_whitespace().collect();
+                let at = w.iter().position(|x| *x == "least").unwrap();
+                w[at - 1].parse::<u64>().unwrap()
+            })
+            .sum();
+        assert_eq!(reported, c.evicted_limit);
     }
 }

@@ -112,13 +112,20 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
-    /// The disk (or a file-size limit) is full: rows since the last commit were not stored.
-    #[error("{}: disk full while {context}; the log holds every row committed before this", path.display())]
+    /// The disk, a file-size limit or a quota is full. A [`crate::Writer`] that hits it rolls
+    /// back the open transaction: the file keeps what was committed before.
+    #[error(
+        "{}: disk full or file size limit reached while {context} ({cause})",
+        path.display()
+    )]
     DiskFull {
         /// The file.
         path: PathBuf,
         /// What was being done.
         context: String,
+        /// The reason as the operating system gave it (`No space left on device`, `File too
+        /// large`), or `SQLITE_FULL`.
+        cause: String,
     },
     /// Any other SQLite error.
     #[error("{}: {context}: {source}", path.display())]
@@ -164,7 +171,13 @@ impl Error {
                         detail,
                     }
                 }
-                ErrorCode::DiskFull => return Error::DiskFull { path, context },
+                ErrorCode::DiskFull => {
+                    return Error::DiskFull {
+                        path,
+                        context,
+                        cause: "SQLITE_FULL".into(),
+                    }
+                }
                 ErrorCode::ReadOnly
                     if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK =>
                 {

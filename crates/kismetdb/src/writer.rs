@@ -7,6 +7,15 @@
 //! whichever comes first. Kill the process at any moment and the file holds every committed
 //! row; at most the rows of the open transaction are lost.
 //!
+//! The schema is built in a staging file beside the log (`NAME.creating-PID`) and linked to
+//! the log's name only once committed, so the log never exists without its complete schema: a
+//! process killed at any moment leaves no log or a kismetdb that opens.
+//!
+//! A write that fails (disk full, a file-size limit, an I/O error) rolls the open transaction
+//! back and leaves the writer closed: the file keeps every row committed before the error and
+//! passes `PRAGMA integrity_check`; the error says which file, what was being done and, when
+//! the disk or a file-size limit was full, says so ([`Error::DiskFull`]).
+//!
 //! The journal is a rollback journal in `PERSIST` mode while logging, as Kismet does, and
 //! `DELETE` mode after a clean close, which removes the `-journal` file and leaves one
 //! self-contained database in the legacy (non-WAL) file format that any SQLite 3 reader opens.
@@ -101,6 +110,8 @@ pub struct Writer {
     txn_started: Option<Instant>,
     pending: usize,
     stats: WriterStats,
+    /// A write failed: the open transaction was rolled back and the writer accepts no more.
+    failed: bool,
 }
 
 /// Binds bytes as SQLite TEXT without requiring UTF-8 (Kismet stores raw bytes in TEXT JSON).
@@ -154,40 +165,161 @@ fn bind_packet(s: &mut rusqlite::Statement<'_>, row: &PacketRow<'_>) -> rusqlite
     s.raw_bind_parameter(24, row.packet_full_len)
 }
 
+/// The staging file the schema is built in: `NAME.creating-PID` beside the log.
+fn staging_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".creating-{}", std::process::id()));
+    PathBuf::from(s)
+}
+
+/// `path` and its `-journal`, best effort (a staging file, or an earlier one left by a killed
+/// process of the same id).
+fn remove_with_journal(path: &Path) {
+    let mut j = path.as_os_str().to_owned();
+    j.push("-journal");
+    let _ = std::fs::remove_file(PathBuf::from(j));
+    let _ = std::fs::remove_file(path);
+}
+
+/// Writes the `KISMET` table, its row and the log tables to a new file at `staging`, in one
+/// transaction, and closes it. Errors name `log`, the file the caller asked for.
+fn create_schema(staging: &Path, log: &Path, options: &WriterOptions) -> Result<()> {
+    remove_with_journal(staging);
+    let conn = Connection::open_with_flags(
+        staging,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::sqlite(log, "creating the log", e))?;
+    let sq = |ctx: &str, e| sqlite_error(&conn, log, ctx.to_string(), e);
+    // The statements run in Kismet's order, so sqlite_master (names, root pages, SQL text) is
+    // identical to a log Kismet writes.
+    conn.execute_batch("BEGIN")
+        .map_err(|e| sq("creating the schema", e))?;
+    conn.execute(CREATE_KISMET, [])
+        .map_err(|e| sq("creating table KISMET", e))?;
+    conn.execute(
+        insert::KISMET,
+        rusqlite::params![options.program_version, WRITE_VERSION, DB_MODULE],
+    )
+    .map_err(|e| sq("writing the KISMET row", e))?;
+    for ddl in CREATE_TABLES {
+        conn.execute(ddl, [])
+            .map_err(|e| sq("creating the log tables", e))?;
+    }
+    conn.execute_batch("COMMIT")
+        .map_err(|e| sq("creating the schema", e))?;
+    conn.close()
+        .map_err(|(c, e)| sqlite_error(&c, log, "creating the schema".into(), e))
+}
+
+/// Gives the finished staging file the log's name, never replacing a file that appeared
+/// there meanwhile: a hard link fails if the name exists (a rename is the fallback on file
+/// systems without hard links). The directory is synced so the name survives a power cut.
+fn publish(staging: &Path, log: &Path) -> Result<()> {
+    let io = |context: &'static str| {
+        move |source| Error::Io {
+            path: log.to_path_buf(),
+            context,
+            source,
+        }
+    };
+    match std::fs::hard_link(staging, log) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::Exists {
+                path: log.to_path_buf(),
+            })
+        }
+        Err(_) if log.exists() => {
+            return Err(Error::Exists {
+                path: log.to_path_buf(),
+            })
+        }
+        Err(_) => std::fs::rename(staging, log).map_err(io("naming the new log"))?,
+    }
+    let dir = log
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Classifies an SQLite error of `conn` (call it before any other statement runs on `conn`):
+/// a write that failed because the disk or a file-size limit is full becomes
+/// [`Error::DiskFull`], with the operating system's reason when SQLite recorded one.
+fn sqlite_error(conn: &Connection, path: &Path, context: String, e: rusqlite::Error) -> Error {
+    use rusqlite::ffi;
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(f.extended_code),
+        _ => None,
+    };
+    // SAFETY: `conn` is open; sqlite3_system_errno only reads the connection's last OS error.
+    let errno = unsafe { ffi::sqlite3_system_errno(conn.handle()) };
+    match code.map(|c| c & 0xff) {
+        Some(ffi::SQLITE_IOERR) | Some(ffi::SQLITE_FULL) => {
+            if let Some(cause) = no_room(errno) {
+                return Error::DiskFull {
+                    path: path.to_path_buf(),
+                    context,
+                    cause,
+                };
+            }
+            if code.map(|c| c & 0xff) == Some(ffi::SQLITE_FULL) {
+                return Error::DiskFull {
+                    path: path.to_path_buf(),
+                    context,
+                    cause: "SQLITE_FULL".into(),
+                };
+            }
+        }
+        _ => {}
+    }
+    Error::sqlite(path, context, e)
+}
+
+/// The reason a write failed for lack of room, if the OS error says so: no space left, the
+/// file-size limit (`RLIMIT_FSIZE`, `EFBIG`), or a disk quota. Public so that other writers of
+/// SQLite files and plain files (the log tools) classify a full disk the same way.
+pub fn no_room(errno: std::ffi::c_int) -> Option<String> {
+    use std::io::ErrorKind;
+    if errno <= 0 {
+        return None;
+    }
+    let e = std::io::Error::from_raw_os_error(errno);
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded => {
+            Some(e.to_string())
+        }
+        _ => None,
+    }
+}
+
 impl Writer {
     /// Creates a new log at `path`. The file must not exist: like Kismet, a log is always new.
+    ///
+    /// The schema is written to a staging file beside `path` and linked to `path` once
+    /// committed: `path` appears with its complete schema or not at all.
     pub fn create(path: impl AsRef<Path>, options: WriterOptions) -> Result<Writer> {
         let path = path.as_ref().to_path_buf();
         if path.exists() {
             return Err(Error::Exists { path });
         }
+        let staging = staging_path(&path);
+        let made = create_schema(&staging, &path, &options).and_then(|()| publish(&staging, &path));
+        remove_with_journal(&staging);
+        made?;
         let conn = Connection::open_with_flags(
             &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::sqlite(&path, "creating the log", e))?;
-        let sq = |ctx: &str, e| Error::sqlite(&path, ctx.to_string(), e);
+        .map_err(|e| Error::sqlite(&path, "opening the new log", e))?;
         conn.set_prepared_statement_cache_capacity(16);
-        // The schema goes in as one transaction: a crash during creation leaves no half schema.
-        // The statements run in Kismet's order, so sqlite_master (names, root pages, SQL text)
-        // is identical to a log Kismet writes.
-        conn.execute_batch("BEGIN")
-            .map_err(|e| sq("creating the schema", e))?;
-        conn.execute(CREATE_KISMET, [])
-            .map_err(|e| sq("creating table KISMET", e))?;
-        conn.execute(
-            insert::KISMET,
-            rusqlite::params![options.program_version, WRITE_VERSION, DB_MODULE],
-        )
-        .map_err(|e| sq("writing the KISMET row", e))?;
-        for ddl in CREATE_TABLES {
-            conn.execute(ddl, [])
-                .map_err(|e| sq("creating the log tables", e))?;
-        }
-        conn.execute_batch("COMMIT")
-            .map_err(|e| sq("creating the schema", e))?;
+        let sq = |ctx: &str, e| sqlite_error(&conn, &path, ctx.to_string(), e);
         let sync = if options.sync_full { "FULL" } else { "NORMAL" };
         // journal_mode returns a row, so it is queried rather than executed.
         let mode: String = conn
@@ -211,6 +343,7 @@ impl Writer {
             txn_started: None,
             pending: 0,
             stats: WriterStats::default(),
+            failed: false,
         })
     }
 
@@ -230,16 +363,34 @@ impl Writer {
     }
 
     fn conn(&self) -> Result<&Connection> {
-        self.conn.as_ref().ok_or_else(|| Error::WriterClosed {
-            path: self.path.clone(),
-        })
+        match &self.conn {
+            Some(c) if !self.failed => Ok(c),
+            _ => Err(Error::WriterClosed {
+                path: self.path.clone(),
+            }),
+        }
+    }
+
+    /// After a failed write: rolls the open transaction back (the file returns to the last
+    /// commit) and closes the writer to further rows. Returns `e`.
+    fn fail(&mut self, e: Error) -> Error {
+        if let Some(c) = &self.conn {
+            // SQLite may have rolled back already; then this fails harmlessly.
+            let _ = c.execute_batch("ROLLBACK");
+        }
+        self.failed = true;
+        self.txn_started = None;
+        self.pending = 0;
+        e
     }
 
     fn begin_if_needed(&mut self) -> Result<()> {
         if self.txn_started.is_none() {
-            self.conn()?
-                .execute_batch("BEGIN")
-                .map_err(|e| Error::sqlite(&self.path, "starting a transaction", e))?;
+            let conn = self.conn()?;
+            if let Err(e) = conn.execute_batch("BEGIN") {
+                let e = sqlite_error(conn, &self.path, "starting a transaction".into(), e);
+                return Err(self.fail(e));
+            }
             self.txn_started = Some(Instant::now());
         }
         Ok(())
@@ -273,16 +424,12 @@ impl Writer {
         if self.txn_started.is_none() {
             return Ok(());
         }
-        let r = self.conn()?.execute_batch("COMMIT");
-        if let Err(e) = r {
+        let conn = self.conn()?;
+        if let Err(e) = conn.execute_batch("COMMIT") {
             // A failed COMMIT (disk full, I/O error) leaves the transaction open or rolled back;
             // roll back explicitly so the file stays at the last good commit.
-            if let Ok(c) = self.conn() {
-                let _ = c.execute_batch("ROLLBACK");
-            }
-            self.txn_started = None;
-            self.pending = 0;
-            return Err(Error::sqlite(&self.path, "committing", e));
+            let e = sqlite_error(conn, &self.path, "committing".into(), e);
+            return Err(self.fail(e));
         }
         self.txn_started = None;
         self.stats.rows_committed += self.pending as u64;
@@ -298,18 +445,17 @@ impl Writer {
         bind: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
     ) -> Result<()> {
         self.begin_if_needed()?;
-        let path = &self.path;
-        let conn = self
-            .conn
-            .as_ref()
-            .ok_or_else(|| Error::WriterClosed { path: path.clone() })?;
+        let conn = self.conn()?;
         let run = || -> rusqlite::Result<()> {
             let mut stmt = conn.prepare_cached(sql)?;
             bind(&mut stmt)?;
             stmt.raw_execute()?;
             Ok(())
         };
-        run().map_err(|e| Error::sqlite(path, format!("inserting into {table}"), e))?;
+        if let Err(e) = run() {
+            let e = sqlite_error(conn, &self.path, format!("inserting into {table}"), e);
+            return Err(self.fail(e));
+        }
         self.after_insert()
     }
 
@@ -354,22 +500,22 @@ impl Writer {
             self.begin_if_needed()?;
             let room = self.policy.max_rows.saturating_sub(self.pending).max(1);
             let mut n = 0;
-            {
-                let path = &self.path;
-                let conn = self
-                    .conn
-                    .as_ref()
-                    .ok_or_else(|| Error::WriterClosed { path: path.clone() })?;
-                let err = |e| Error::sqlite(path, "inserting into packets", e);
-                let mut stmt = conn.prepare_cached(insert::PACKET).map_err(err)?;
-                while n < room {
+            let conn = self.conn()?;
+            let mut run = |n: &mut usize| -> rusqlite::Result<()> {
+                let mut stmt = conn.prepare_cached(insert::PACKET)?;
+                while *n < room {
                     let Some(row) = rows.next() else {
                         break;
                     };
-                    bind_packet(&mut stmt, &row).map_err(err)?;
-                    stmt.raw_execute().map_err(err)?;
-                    n += 1;
+                    bind_packet(&mut stmt, &row)?;
+                    stmt.raw_execute()?;
+                    *n += 1;
                 }
+                Ok(())
+            };
+            if let Err(e) = run(&mut n) {
+                let e = sqlite_error(conn, &self.path, "inserting into packets".into(), e);
+                return Err(self.fail(e));
             }
             self.pending += n;
             self.stats.rows_inserted += n as u64;
@@ -454,15 +600,34 @@ impl Writer {
     }
 
     fn finish(&mut self) -> Result<()> {
-        self.commit()?;
+        if self.failed {
+            // The failed transaction is rolled back; switching to DELETE mode removes the
+            // journal (SQLite keeps it if it is still needed to roll back).
+            if let Some(conn) = self.conn.take() {
+                let _ = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get::<_, String>(0));
+                let _ = conn.close();
+            }
+            return Err(Error::WriterClosed {
+                path: self.path.clone(),
+            });
+        }
+        let commit = self.commit();
+        if commit.is_err() {
+            // The failed commit was rolled back; close without further writes.
+            let _ = self.finish();
+            return commit;
+        }
         if let Some(conn) = self.conn.take() {
             let path = self.path.clone();
             // DELETE mode removes the -journal file: the log is one self-contained file.
-            let _mode: String = conn
-                .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
-                .map_err(|e| Error::sqlite(&path, "switching to journal_mode=DELETE", e))?;
+            let mode = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get::<_, String>(0));
+            if let Err(e) = mode {
+                let e = sqlite_error(&conn, &path, "switching to journal_mode=DELETE".into(), e);
+                let _ = conn.close();
+                return Err(e);
+            }
             conn.close()
-                .map_err(|(_, e)| Error::sqlite(&path, "closing the log", e))?;
+                .map_err(|(c, e)| sqlite_error(&c, &path, "closing the log".into(), e))?;
         }
         Ok(())
     }
@@ -477,5 +642,135 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         let _ = self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{OpenOptions, Reader, Table};
+    use std::borrow::Cow;
+
+    fn message(i: i64, len: usize) -> MessageRow<'static> {
+        MessageRow {
+            ts_sec: i,
+            lat: 0.0,
+            lon: 0.0,
+            msgtype: Cow::Borrowed("INFO"),
+            message: Cow::Owned("x".repeat(len)),
+        }
+    }
+
+    fn options(max_rows: usize) -> WriterOptions {
+        WriterOptions {
+            commit: CommitPolicy {
+                max_interval: Duration::from_secs(3600),
+                max_rows,
+            },
+            ..WriterOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_log_appears_with_its_schema_and_no_staging_file_remains() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.kismet");
+        // A staging file left by a killed process that had the same id is replaced.
+        std::fs::write(staging_path(&path), b"stale").unwrap();
+        let w = Writer::create(&path, WriterOptions::default()).unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with("-journal"))
+            .collect();
+        assert_eq!(names, vec!["a.kismet"]);
+        // Before any row, a reader already sees a complete kismetdb.
+        let r = Reader::open(&path).unwrap();
+        assert_eq!(r.version(), WRITE_VERSION);
+        assert_eq!(r.count(Table::Packets).unwrap(), 0);
+        drop(r);
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn a_name_taken_while_the_schema_is_built_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.kismet");
+        let staging = staging_path(&path);
+        create_schema(&staging, &path, &WriterOptions::default()).unwrap();
+        std::fs::write(&path, b"precious").unwrap();
+        let e = publish(&staging, &path).unwrap_err();
+        assert!(matches!(e, Error::Exists { .. }), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn errors_that_mean_no_room_are_recognised() {
+        use std::io::Error as E;
+        let efbig = E::from_raw_os_error(27);
+        assert_eq!(efbig.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(
+            no_room(27).unwrap().contains("too large"),
+            "{:?}",
+            no_room(27)
+        );
+        assert_eq!(
+            E::from_raw_os_error(28).kind(),
+            std::io::ErrorKind::StorageFull
+        );
+        assert!(no_room(28).is_some());
+        #[cfg(target_os = "linux")]
+        assert!(no_room(122).is_some()); // EDQUOT
+        assert_eq!(no_room(5), None); // EIO: an I/O error, not a full disk
+        assert_eq!(no_room(0), None);
+    }
+
+    #[test]
+    fn a_full_database_rolls_back_to_the_last_commit_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.kismet");
+        let mut w = Writer::create(&path, options(10)).unwrap();
+        for i in 0..10 {
+            w.insert_message(&message(i, 100)).unwrap();
+        }
+        assert_eq!(w.stats().rows_committed, 10);
+        // SQLite's page limit stands in for the disk: growing past it fails with SQLITE_FULL.
+        let pages: i64 = w
+            .conn
+            .as_ref()
+            .unwrap()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        w.conn
+            .as_ref()
+            .unwrap()
+            .query_row(&format!("PRAGMA max_page_count={}", pages + 2), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        let mut failed = None;
+        for i in 10..1000 {
+            if let Err(e) = w.insert_message(&message(i, 2000)) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = failed.expect("the page limit is hit");
+        assert!(matches!(e, Error::DiskFull { .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("a.kismet"), "{text}");
+        assert!(
+            text.contains("disk full or file size limit reached"),
+            "{text}"
+        );
+        // The writer takes no more rows, and says why.
+        let again = w.insert_message(&message(0, 10)).unwrap_err();
+        assert!(matches!(again, Error::WriterClosed { .. }), "{again}");
+        assert!(w.close().is_err());
+        // The file is back at the last commit, with no journal left to roll back.
+        assert!(!dir.path().join("a.kismet-journal").exists());
+        let r = Reader::open_with(&path, OpenOptions::default()).unwrap();
+        assert_eq!(r.integrity_check().unwrap(), vec!["ok"]);
+        assert_eq!(r.count(Table::Messages).unwrap(), 10);
     }
 }

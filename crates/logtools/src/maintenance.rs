@@ -39,7 +39,11 @@ use crate::output::AtomicOutput;
 /// What went wrong. Every variant names the file concerned.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The input is not a usable kismetdb (from the kismetdb reader).
+    /// The input is not a usable kismetdb (from the kismetdb reader); or
+    /// [`kismetdb::Error::DiskFull`], naming the output under its final name, when the disk, a
+    /// file-size limit (`RLIMIT_FSIZE`) or a quota is full while the output is written. Nothing
+    /// is then left under the output's name (an existing file replaced with `--force` is kept
+    /// as it was) nor beside it.
     #[error(transparent)]
     Log(#[from] kismetdb::Error),
     /// The input has a hot journal: its writer was killed in mid-transaction.
@@ -121,6 +125,80 @@ fn sql_err(path: &Path, context: impl Into<String>) -> impl FnOnce(rusqlite::Err
         path,
         context,
         source,
+    }
+}
+
+/// The error for a lack of room (`cause`) while `context`, naming `path` (the output under its
+/// final name).
+fn disk_full(path: PathBuf, context: String, cause: String) -> Error {
+    Error::Log(kismetdb::Error::DiskFull {
+        path,
+        context,
+        cause,
+    })
+}
+
+/// Why an SQLite write failed for lack of room, if it did: `SQLITE_FULL`, or an I/O error whose
+/// operating-system error, as SQLite recorded it on `conn`, is `ENOSPC`, `EFBIG` (a file-size
+/// limit) or `EDQUOT` (SQLite reports `EFBIG` as a plain `disk I/O error`). Call it before any
+/// other statement runs on `conn`.
+fn sqlite_no_room(conn: &Connection, e: &rusqlite::Error) -> Option<String> {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return None;
+    };
+    let primary = f.extended_code & 0xff;
+    if primary != ffi::SQLITE_IOERR && primary != ffi::SQLITE_FULL {
+        return None;
+    }
+    // SAFETY: `conn` is open; sqlite3_system_errno only reads the connection's last OS error.
+    let errno = unsafe { ffi::sqlite3_system_errno(conn.handle()) };
+    kismetdb::writer::no_room(errno)
+        .or_else(|| (primary == ffi::SQLITE_FULL).then(|| "SQLITE_FULL".to_string()))
+}
+
+/// Why a file operation failed for lack of room, if it did (`ENOSPC`, `EFBIG`, `EDQUOT`).
+fn io_no_room(e: &std::io::Error) -> Option<String> {
+    e.raw_os_error().and_then(kismetdb::writer::no_room)
+}
+
+/// An SQLite error while writing the output through `conn`: [`kismetdb::Error::DiskFull`] when there was
+/// no room, else [`Error::Sqlite`]; both name `output`, the final name (the temporary file the
+/// output is built in is removed on error).
+fn out_sql<'c>(
+    conn: &'c Connection,
+    output: &Path,
+    context: impl Into<String>,
+) -> impl FnOnce(rusqlite::Error) -> Error + 'c {
+    let path = output.to_path_buf();
+    let context = context.into();
+    move |source| match sqlite_no_room(conn, &source) {
+        Some(cause) => disk_full(path, context, cause),
+        None => Error::Sqlite {
+            path,
+            context,
+            source,
+        },
+    }
+}
+
+/// An I/O error on `path` while producing `output`: [`kismetdb::Error::DiskFull`] naming `output` when
+/// there was no room, else [`Error::Io`] naming `path`.
+fn out_io(
+    output: &Path,
+    path: &Path,
+    context: impl Into<String>,
+) -> impl FnOnce(std::io::Error) -> Error {
+    let output = output.to_path_buf();
+    let path = path.to_path_buf();
+    let context = context.into();
+    move |source| match io_no_room(&source) {
+        Some(cause) => disk_full(output, context, cause),
+        None => Error::Io {
+            path,
+            context,
+            source,
+        },
     }
 }
 
@@ -545,10 +623,10 @@ fn strip_to(input: &Path, dest: &Path, in_place: bool) -> Result<StripReport> {
         read_settings(&c).map_err(sql_err(input, "reading the file settings"))?
     };
 
-    let out = AtomicOutput::create(dest).map_err(io_err(dest, "creating the output"))?;
+    let out = AtomicOutput::create(dest).map_err(out_io(dest, dest, "creating the output"))?;
     let tmp = absolute(out.temp_path())?;
-    let (tables, skipped, packets_stripped, payload_bytes) = strip_into(input, &tmp, &settings)
-        .inspect_err(|_| {
+    let (tables, skipped, packets_stripped, payload_bytes) =
+        strip_into(input, &tmp, dest, &settings).inspect_err(|_| {
             let _ = fs::remove_file(sidecar(&tmp, "-journal"));
         })?;
 
@@ -578,7 +656,8 @@ fn strip_to(input: &Path, dest: &Path, in_place: bool) -> Result<StripReport> {
         }
     }
     let output_bytes = file_len(&tmp);
-    out.commit().map_err(io_err(dest, "finishing the output"))?;
+    out.commit()
+        .map_err(out_io(dest, dest, "finishing the output"))?;
     Ok(StripReport {
         input: input.to_path_buf(),
         output: dest.to_path_buf(),
@@ -595,7 +674,8 @@ fn strip_to(input: &Path, dest: &Path, in_place: bool) -> Result<StripReport> {
 
 type StripCounts = (Vec<TableCount>, Vec<String>, u64, u64);
 
-fn strip_into(input: &Path, tmp: &Path, settings: &Settings) -> Result<StripCounts> {
+/// Copies `input` into `tmp`, the temporary file of the output `dest` (which errors name).
+fn strip_into(input: &Path, tmp: &Path, dest: &Path, settings: &Settings) -> Result<StripCounts> {
     let conn = Connection::open_with_flags(
         tmp,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -603,15 +683,20 @@ fn strip_into(input: &Path, tmp: &Path, settings: &Settings) -> Result<StripCoun
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(sql_err(tmp, "creating the output"))?;
-    prepare_output(&conn, settings).map_err(sql_err(tmp, "preparing the output"))?;
+    .map_err(sql_err(dest, "creating the output"))?;
+    prepare_output(&conn, settings).map_err(out_sql(&conn, dest, "preparing the output"))?;
     let src = fs::canonicalize(input).map_err(io_err(input, "resolving the path"))?;
     conn.execute("ATTACH DATABASE ?1 AS src", [file_uri(&src)])
         .map_err(sql_err(input, "opening read-only"))?;
+    // A statement that reads the input may also write the output (`INSERT … SELECT`): an error
+    // for lack of room is the output's.
     let in_err = |ctx: String| {
         let input = input.to_path_buf();
+        let conn = &conn;
         move |e: rusqlite::Error| {
-            if is_hot_journal_error(&e) {
+            if let Some(cause) = sqlite_no_room(conn, &e) {
+                disk_full(dest.to_path_buf(), ctx, cause)
+            } else if is_hot_journal_error(&e) {
                 Error::HotJournal { path: input }
             } else {
                 Error::Sqlite {
@@ -624,14 +709,16 @@ fn strip_into(input: &Path, tmp: &Path, settings: &Settings) -> Result<StripCoun
     };
     let objects = read_schema(&conn, "src").map_err(in_err("reading the schema".into()))?;
     conn.execute_batch("BEGIN")
-        .map_err(sql_err(tmp, "starting the copy"))?;
+        .map_err(out_sql(&conn, dest, "starting the copy"))?;
 
     let mut skipped = Vec::new();
     for o in objects.iter().filter(|o| o.kind == "table") {
         match &o.sql {
-            Some(sql) if !o.internal() => conn
-                .execute_batch(sql)
-                .map_err(sql_err(tmp, format!("creating table {}", o.name)))?,
+            Some(sql) if !o.internal() => conn.execute_batch(sql).map_err(out_sql(
+                &conn,
+                dest,
+                format!("creating table {}", o.name),
+            ))?,
             _ => {}
         }
     }
@@ -675,7 +762,7 @@ fn strip_into(input: &Path, tmp: &Path, settings: &Settings) -> Result<StripCoun
         if lname == "sqlite_sequence" {
             // Filled by the inserts above; carry the input's counters over them.
             conn.execute_batch("DELETE FROM main.sqlite_sequence")
-                .map_err(sql_err(tmp, "copying sqlite_sequence"))?;
+                .map_err(out_sql(&conn, dest, "copying sqlite_sequence"))?;
         }
         let sql = format!(
             "INSERT INTO main.{t} ({}) SELECT {} FROM src.{t}",
@@ -698,18 +785,21 @@ fn strip_into(input: &Path, tmp: &Path, settings: &Settings) -> Result<StripCoun
     for kind in ["index", "view", "trigger"] {
         for o in objects.iter().filter(|o| o.kind == kind && !o.internal()) {
             if let Some(sql) = &o.sql {
-                conn.execute_batch(sql)
-                    .map_err(sql_err(tmp, format!("creating {kind} {}", o.name)))?;
+                conn.execute_batch(sql).map_err(out_sql(
+                    &conn,
+                    dest,
+                    format!("creating {kind} {}", o.name),
+                ))?;
             }
         }
     }
-    finish_settings(&conn, settings).map_err(sql_err(tmp, "writing the file settings"))?;
+    finish_settings(&conn, settings).map_err(out_sql(&conn, dest, "writing the file settings"))?;
     conn.execute_batch("COMMIT")
-        .map_err(sql_err(tmp, "finishing the copy"))?;
+        .map_err(out_sql(&conn, dest, "finishing the copy"))?;
     conn.execute_batch("DETACH DATABASE src")
         .map_err(sql_err(input, "closing"))?;
     conn.close()
-        .map_err(|(_, e)| sql_err(tmp, "closing the output")(e))?;
+        .map_err(|(c, e)| out_sql(&c, dest, "closing the output")(e))?;
     Ok((tables, skipped, packets_stripped, payload_bytes))
 }
 
@@ -974,7 +1064,7 @@ impl WorkDir {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let path = dir.join(format!(".{name}.{}.clean", std::process::id()));
-        fs::create_dir(&path).map_err(io_err(&path, "creating a working directory"))?;
+        fs::create_dir(&path).map_err(out_io(beside, &path, "creating a working directory"))?;
         Ok(WorkDir(path))
     }
 }
@@ -1011,8 +1101,9 @@ fn journal_header(path: &Path) -> JournalHeader {
 }
 
 /// Copies the log (and, when its writer is gone, its journal) to `work_db`, holding a read
-/// lock on the input meanwhile so that a running writer cannot commit during the copy.
-fn snapshot(input: &Path, work_db: &Path) -> Result<JournalState> {
+/// lock on the input meanwhile so that a running writer cannot commit during the copy. A
+/// copy that fails for lack of room is reported against `output`, what the copy is for.
+fn snapshot(input: &Path, work_db: &Path, output: &Path) -> Result<JournalState> {
     let journal = sidecar(input, "-journal");
     let header = journal_header(&journal);
     let conn = Connection::open_with_flags(
@@ -1038,7 +1129,7 @@ fn snapshot(input: &Path, work_db: &Path) -> Result<JournalState> {
         // Damaged: copy as it is and let the recovery find out what is readable.
         Err(_) => false,
     };
-    fs::copy(input, work_db).map_err(io_err(input, "copying the log"))?;
+    fs::copy(input, work_db).map_err(out_io(output, input, "copying the log"))?;
     let state = match header {
         JournalHeader::Absent => JournalState::None,
         JournalHeader::Empty(bytes) => JournalState::Stale { bytes },
@@ -1046,12 +1137,19 @@ fn snapshot(input: &Path, work_db: &Path) -> Result<JournalState> {
         JournalHeader::Valid(bytes) => JournalState::Hot { bytes },
     };
     if !locked && matches!(header, JournalHeader::Valid(_)) {
-        fs::copy(&journal, sidecar(work_db, "-journal"))
-            .map_err(io_err(&journal, "copying the journal"))?;
+        fs::copy(&journal, sidecar(work_db, "-journal")).map_err(out_io(
+            output,
+            &journal,
+            "copying the journal",
+        ))?;
     }
     let wal = sidecar(input, "-wal");
     if wal.is_file() {
-        fs::copy(&wal, sidecar(work_db, "-wal")).map_err(io_err(&wal, "copying the WAL"))?;
+        fs::copy(&wal, sidecar(work_db, "-wal")).map_err(out_io(
+            output,
+            &wal,
+            "copying the WAL",
+        ))?;
     }
     let _ = conn.execute_batch("ROLLBACK");
     drop(conn);
@@ -1106,11 +1204,12 @@ fn check_sqlite_file(input: &Path) -> Result<()> {
 pub fn clean(input: &Path, output: &Path, options: &CleanOptions) -> Result<CleanReport> {
     check_sqlite_file(input)?;
     check_output(input, output, options.force)?;
-    let out = AtomicOutput::create(output).map_err(io_err(output, "creating the output"))?;
+    let out =
+        AtomicOutput::create(output).map_err(out_io(output, output, "creating the output"))?;
     let tmp = absolute(out.temp_path())?;
     let work = WorkDir::create(output)?;
     let work_db = work.0.join("log.kismet");
-    let journal = snapshot(input, &work_db)?;
+    let journal = snapshot(input, &work_db, output)?;
 
     let mut report = CleanReport {
         input: input.to_path_buf(),
@@ -1128,7 +1227,13 @@ pub fn clean(input: &Path, output: &Path, options: &CleanOptions) -> Result<Clea
         output_bytes: 0,
     };
 
-    let result = recover_into(input, &work_db, &tmp, &mut report);
+    let files = CleanFiles {
+        input,
+        work_db: &work_db,
+        tmp: &tmp,
+        output,
+    };
+    let result = recover_into(files, &mut report);
     let _ = fs::remove_file(sidecar(&tmp, "-journal"));
     result?;
 
@@ -1162,30 +1267,60 @@ pub fn clean(input: &Path, output: &Path, options: &CleanOptions) -> Result<Clea
     }
     report.output_bytes = file_len(&tmp);
     out.commit()
-        .map_err(io_err(output, "finishing the output"))?;
+        .map_err(out_io(output, output, "finishing the output"))?;
     drop(work);
     Ok(report)
 }
 
 /// Opens the working copy read-write so that SQLite rolls a hot journal back; returns the
-/// connection once the schema has been read.
-fn open_rollback(work_db: &Path) -> rusqlite::Result<Connection> {
+/// connection once the schema has been read. An error comes with the reason when it was for
+/// lack of room (rolling back writes to the copy).
+fn open_rollback(work_db: &Path) -> Result<Connection, (rusqlite::Error, Option<String>)> {
     let c = Connection::open_with_flags(
         work_db,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })?;
-    // A WAL-mode file is checkpointed into a plain rollback-journal file.
-    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-    if mode.eq_ignore_ascii_case("wal") {
-        let _: String = c.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+    )
+    .map_err(|e| (e, None))?;
+    let read = || -> rusqlite::Result<()> {
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        // A WAL-mode file is checkpointed into a plain rollback-journal file.
+        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            let _: String = c.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        }
+        Ok(())
+    };
+    match read() {
+        Ok(()) => Ok(c),
+        Err(e) => {
+            let room = sqlite_no_room(&c, &e);
+            Err((e, room))
+        }
     }
-    Ok(c)
 }
 
-fn recover_into(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanReport) -> Result<()> {
+/// The files a recovery works on.
+#[derive(Clone, Copy)]
+struct CleanFiles<'a> {
+    /// The log to recover (never modified).
+    input: &'a Path,
+    /// The private copy of the log (and its journal) that SQLite rolls back.
+    work_db: &'a Path,
+    /// The temporary file the output is built in.
+    tmp: &'a Path,
+    /// The output, under its final name.
+    output: &'a Path,
+}
+
+fn recover_into(files: CleanFiles<'_>, report: &mut CleanReport) -> Result<()> {
+    let CleanFiles {
+        work_db,
+        tmp,
+        output,
+        ..
+    } = files;
     let hot = matches!(report.journal, JournalState::Hot { .. });
     let work_journal = sidecar(work_db, "-journal");
     let had_journal = work_journal.exists();
@@ -1194,10 +1329,17 @@ fn recover_into(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanRepo
             report.rolled_back = hot && had_journal && !work_journal.exists();
             c
         }
-        Err(e) => {
+        Err((_, Some(cause))) => {
+            return Err(disk_full(
+                output.to_path_buf(),
+                "rolling the journal back on a copy of the log".into(),
+                cause,
+            ))
+        }
+        Err((e, None)) => {
             report.integrity = vec![format!("cannot open: {e}")];
             report.salvage_reason = Some(format!("the log cannot be opened ({e})"));
-            return salvage(input, work_db, tmp, report);
+            return salvage(files, report);
         }
     };
     match integrity(&conn) {
@@ -1206,25 +1348,31 @@ fn recover_into(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanRepo
             report.salvage_reason = Some("the integrity check failed".into());
             report.integrity = lines;
             drop(conn);
-            return salvage(input, work_db, tmp, report);
+            return salvage(files, report);
         }
         Err(e) => {
             report.salvage_reason = Some(format!("the integrity check stopped: {e}"));
             report.integrity = vec![e.to_string()];
             drop(conn);
-            return salvage(input, work_db, tmp, report);
+            return salvage(files, report);
         }
     }
     // VACUUM INTO needs a missing or empty target; the temporary output is empty.
     conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])
-        .map_err(sql_err(tmp, "writing the output (VACUUM INTO)"))?;
+        .map_err(out_sql(&conn, output, "writing the output (VACUUM INTO)"))?;
     Ok(())
 }
 
 /// Most read errors tolerated in one table before giving up on the rest of it.
 const MAX_ERRORS_PER_TABLE: usize = 1000;
 
-fn salvage(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanReport) -> Result<()> {
+fn salvage(files: CleanFiles<'_>, report: &mut CleanReport) -> Result<()> {
+    let CleanFiles {
+        input,
+        work_db,
+        tmp,
+        output,
+    } = files;
     // writable_schema makes SQLite read a file shorter than its header says (a truncated log)
     // up to its real end, instead of refusing it whole; nothing is written to the copy.
     let open = |flags| {
@@ -1260,10 +1408,10 @@ fn salvage(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanReport) -
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(sql_err(tmp, "creating the output"))?;
-    prepare_output(&dst, &settings).map_err(sql_err(tmp, "preparing the output"))?;
+    .map_err(sql_err(output, "creating the output"))?;
+    prepare_output(&dst, &settings).map_err(out_sql(&dst, output, "preparing the output"))?;
     dst.execute_batch("BEGIN")
-        .map_err(sql_err(tmp, "starting the copy"))?;
+        .map_err(out_sql(&dst, output, "starting the copy"))?;
     for o in objects.iter().filter(|o| o.kind == "table") {
         let lname = o.name.to_ascii_lowercase();
         if o.internal() && lname != "sqlite_sequence" {
@@ -1272,38 +1420,48 @@ fn salvage(input: &Path, work_db: &Path, tmp: &Path, report: &mut CleanReport) -
         if !o.internal() {
             let Some(sql) = &o.sql else { continue };
             if let Err(e) = dst.execute_batch(sql) {
+                if sqlite_no_room(&dst, &e).is_some() {
+                    return Err(out_sql(&dst, output, format!("creating table {}", o.name))(
+                        e,
+                    ));
+                }
                 report
                     .lost_objects
                     .push(format!("table {}: cannot be recreated: {e}", o.name));
                 continue;
             }
         }
-        let t = salvage_table(&src, &dst, tmp, &o.name)?;
+        let t = salvage_table(&src, &dst, output, &o.name)?;
         report.salvaged.push(t);
     }
     for kind in ["index", "view", "trigger"] {
         for o in objects.iter().filter(|o| o.kind == kind && !o.internal()) {
             if let Some(sql) = &o.sql {
                 if let Err(e) = dst.execute_batch(sql) {
+                    if sqlite_no_room(&dst, &e).is_some() {
+                        return Err(
+                            out_sql(&dst, output, format!("creating {kind} {}", o.name))(e),
+                        );
+                    }
                     report.lost_objects.push(format!("{kind} {}: {e}", o.name));
                 }
             }
         }
     }
-    finish_settings(&dst, &settings).map_err(sql_err(tmp, "writing the file settings"))?;
+    finish_settings(&dst, &settings).map_err(out_sql(&dst, output, "writing the file settings"))?;
     dst.execute_batch("COMMIT")
-        .map_err(sql_err(tmp, "finishing the output"))?;
+        .map_err(out_sql(&dst, output, "finishing the output"))?;
     dst.close()
-        .map_err(|(_, e)| sql_err(tmp, "closing the output")(e))?;
+        .map_err(|(c, e)| out_sql(&c, output, "closing the output")(e))?;
     Ok(())
 }
 
 /// Copies every readable row of `table` from `src` to `dst` (which has the table already),
-/// skipping past rows that cannot be read.
+/// skipping past rows that cannot be read. Errors of `dst` name `output`.
 fn salvage_table(
     src: &Connection,
     dst: &Connection,
-    tmp: &Path,
+    output: &Path,
     table: &str,
 ) -> Result<TableSalvage> {
     let mut t = TableSalvage {
@@ -1337,9 +1495,11 @@ fn salvage_table(
         names.join(", "),
         vec!["?"; names.len() + usize::from(with_rowid)].join(", ")
     );
-    let mut insert = dst
-        .prepare(&insert_sql)
-        .map_err(sql_err(tmp, format!("preparing the copy of {table}")))?;
+    let mut insert = dst.prepare(&insert_sql).map_err(out_sql(
+        dst,
+        output,
+        format!("preparing the copy of {table}"),
+    ))?;
 
     if !has_rowid {
         // WITHOUT ROWID: one pass, no way to seek past damage.
@@ -1350,7 +1510,7 @@ fn salvage_table(
                 loop {
                     match rows.next() {
                         Ok(Some(r)) => {
-                            copy_row(r, &mut insert, 0, names.len(), tmp, &mut t)?;
+                            copy_row(r, &mut insert, 0, names.len(), dst, output, &mut t)?;
                         }
                         Ok(None) => break,
                         Err(e) => {
@@ -1393,7 +1553,15 @@ fn salvage_table(
                                         _ => next,
                                     };
                                     let first = usize::from(!with_rowid);
-                                    copy_row(r, &mut insert, first, names.len() + 1, tmp, &mut t)?;
+                                    copy_row(
+                                        r,
+                                        &mut insert,
+                                        first,
+                                        names.len() + 1,
+                                        dst,
+                                        output,
+                                        &mut t,
+                                    )?;
                                     stalled_at = None;
                                     match rid.checked_add(1) {
                                         Some(n) => next = n,
@@ -1461,12 +1629,15 @@ fn salvage_table(
     }
 }
 
+/// Inserts columns `first..end` of `r` with `insert`, a statement of `dst` (the output, named
+/// `output` in errors).
 fn copy_row(
     r: &rusqlite::Row<'_>,
     insert: &mut rusqlite::Statement<'_>,
     first: usize,
     end: usize,
-    tmp: &Path,
+    dst: &Connection,
+    output: &Path,
     t: &mut TableSalvage,
 ) -> Result<()> {
     let ctx = || format!("copying a row of {}", t.name);
@@ -1475,7 +1646,7 @@ fn copy_row(
         let v = r.get_ref(i).unwrap_or(ValueRef::Null);
         insert
             .raw_bind_parameter(k + 1, ToSqlOutput::Borrowed(v))
-            .map_err(sql_err(tmp, ctx()))?;
+            .map_err(out_sql(dst, output, ctx()))?;
     }
     match insert.raw_execute() {
         Ok(_) => t.rows += 1,
@@ -1486,7 +1657,7 @@ fn copy_row(
             t.dropped += 1;
         }
         // Anything else is the output's problem (disk full, ...): stop.
-        Err(e) => return Err(sql_err(tmp, ctx())(e)),
+        Err(e) => return Err(out_sql(dst, output, ctx())(e)),
     }
     Ok(())
 }
@@ -1740,5 +1911,58 @@ mod tests {
         let e = clean(&p, &d.path().join("o.kismet"), &CleanOptions::default()).unwrap_err();
         assert!(e.to_string().contains("x.kismet"), "{e}");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn no_room_is_a_disk_full_error_naming_the_output() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("final.kismet");
+        let tmp = d.path().join(".final.kismet.1.tmp");
+        // A file-size limit (EFBIG) and a full disk (ENOSPC) on a plain file.
+        for errno in [27, 28] {
+            let e = out_io(&out, &tmp, "copying the log")(std::io::Error::from_raw_os_error(errno));
+            assert!(
+                matches!(e, Error::Log(kismetdb::Error::DiskFull { .. })),
+                "{e}"
+            );
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!(
+                    "{}: disk full or file size limit reached while copying the log (",
+                    out.display()
+                )),
+                "{text}"
+            );
+            assert!(!text.contains(".final.kismet.1.tmp"), "{text}");
+        }
+        // Any other I/O error keeps naming the file it happened to.
+        let e = out_io(&out, &tmp, "copying the log")(std::io::Error::from_raw_os_error(5));
+        assert!(matches!(e, Error::Io { .. }), "{e}");
+        assert!(e.to_string().contains(".final.kismet.1.tmp"), "{e}");
+        // SQLite's page limit stands in for the disk: growing past it is SQLITE_FULL.
+        let c = Connection::open(&tmp).unwrap();
+        c.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
+        let _: i64 = c
+            .query_row("PRAGMA max_page_count = 4", [], |r| r.get(0))
+            .unwrap();
+        let full = c
+            .execute("INSERT INTO t VALUES (zeroblob(100000))", [])
+            .unwrap_err();
+        let e = out_sql(&c, &out, "copying")(full);
+        assert!(
+            matches!(e, Error::Log(kismetdb::Error::DiskFull { .. })),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: disk full or file size limit reached while copying (SQLITE_FULL)",
+                out.display()
+            )
+        );
+        // Other SQLite errors are not.
+        let other = c.execute("INSERT INTO nowhere VALUES (1)", []).unwrap_err();
+        let e = out_sql(&c, &out, "copying")(other);
+        assert!(matches!(e, Error::Sqlite { .. }), "{e}");
     }
 }

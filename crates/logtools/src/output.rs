@@ -45,11 +45,26 @@ impl AtomicOutput {
         }
     }
 
-    /// Flushes, syncs and renames over the final name.
-    pub fn commit(mut self) -> std::io::Result<()> {
+    /// Flushes, syncs and renames over the final name: the file is whole under its name even
+    /// after a power loss right after this returns.
+    pub fn commit(self) -> std::io::Result<()> {
+        self.finish(true)
+    }
+
+    /// Flushes and renames over the final name without waiting for the disk. A crash of the
+    /// process still never leaves a partial file under the final name (the rename comes after
+    /// the last write); only a crash of the whole system soon after could. This is what `cp`
+    /// and Kismet's `kismetdb_to_pcap` give, for outputs that can be made again.
+    pub fn commit_unsynced(self) -> std::io::Result<()> {
+        self.finish(false)
+    }
+
+    fn finish(mut self, sync: bool) -> std::io::Result<()> {
         if let Some(f) = self.file.take() {
             let f = f.into_inner().map_err(|e| e.into_error())?;
-            f.sync_all()?;
+            if sync {
+                f.sync_all()?;
+            }
         }
         std::fs::rename(&self.tmp, &self.dest)
     }
@@ -88,5 +103,13 @@ mod tests {
         o.commit().unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"whole");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        // Without the sync: the same file, the same single entry.
+        let dest2 = d.path().join("out2.txt");
+        let mut o = AtomicOutput::create(&dest2).unwrap();
+        o.writer().write_all(&[7u8; 200_000]).unwrap();
+        assert!(!dest2.exists());
+        o.commit_unsynced().unwrap();
+        assert_eq!(std::fs::read(&dest2).unwrap(), vec![7u8; 200_000]);
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
     }
 }

@@ -66,8 +66,17 @@ pub struct Report {
     pub errors: BTreeMap<String, u64>,
     /// Frames flagged as duplicates.
     pub duplicates: u64,
-    /// Devices per type.
+    /// Devices per type (those tracked at the end).
     pub devices: BTreeMap<String, u64>,
+    /// Devices created during the run (a device removed and seen again counts twice).
+    pub devices_created: u64,
+    /// Devices removed from the tracker: over `tracker_max_devices`, or idle longer than
+    /// `tracker_device_timeout`. Their last records are in the log.
+    pub devices_evicted: u64,
+    /// `tracker_max_devices` (0: no limit).
+    pub device_limit: u64,
+    /// Entries of the detectors' per-address state dropped to stay within their bounds.
+    pub detector_state_evicted: u64,
     /// The most seen advertised SSIDs: (SSID, crypto, beacons and responses).
     pub top_ssids: Vec<(String, String, u64)>,
     /// Packets per second of processing (whole run, wall clock).
@@ -355,6 +364,18 @@ impl Report {
         section(&mut s, "frame types", &self.frame_types);
         section(&mut s, "errors", &self.errors);
         section(&mut s, "devices", &self.devices);
+        let limit = match self.device_limit {
+            0 => "no limit".to_string(),
+            n => format!("limit {n}"),
+        };
+        let _ = writeln!(
+            s,
+            "  {} created, {} tracked at the end, {} evicted ({limit}); detector state entries evicted: {}",
+            self.devices_created,
+            self.devices.values().sum::<u64>(),
+            self.devices_evicted,
+            self.detector_state_evicted
+        );
         let _ = writeln!(s, "top SSIDs:");
         if self.top_ssids.is_empty() {
             let _ = writeln!(s, "  (none)");
@@ -494,6 +515,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
     }
     progress.finish();
+    let counts = engine.device_counts();
+    report.devices_created = counts.created;
+    report.devices_evicted = counts.evicted_limit + counts.evicted_idle;
+    report.device_limit = counts.limit;
+    report.detector_state_evicted = counts.detector_state_evicted;
     let tracker = engine.tracker();
     for d in tracker.devices() {
         *report

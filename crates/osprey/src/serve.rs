@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,55 @@ pub struct Args {
     /// Stop when the sources are done (instead of serving until interrupted).
     #[arg(long)]
     pub exit_when_done: bool,
+    /// Lifetime of a session created by a password login, in seconds (Kismet's
+    /// `httpd_session_timeout`; a session is refused from then on, and the client logs in
+    /// again).
+    #[arg(
+        long,
+        visible_alias = "httpd-session-timeout",
+        value_name = "SECONDS",
+        default_value = "86400",
+        value_parser = parse_seconds
+    )]
+    pub session_timeout: Duration,
+    /// Time a request's header may take to arrive (counted from the connection's opening, or
+    /// from the previous response on a keep-alive connection), and a body from its header on,
+    /// in seconds: a slow or silent client is then disconnected (408 for a late body).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "10",
+        value_parser = parse_seconds
+    )]
+    pub header_read_timeout: Duration,
+    /// Time a response (or event bus) write may wait for the client to take data, in seconds:
+    /// a client that stops reading is then disconnected.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "60",
+        value_parser = parse_seconds
+    )]
+    pub send_timeout: Duration,
+    /// Most connections one client address (IPv6: one /64) may hold open at once; further
+    /// ones get 503.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections_per_client: u32,
+    /// Most connections the server holds open at once; further ones get 503.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+}
+
+/// A duration in seconds (decimals allowed), from a millisecond to a week.
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.001..=7.0 * 86400.0).contains(&v) {
+        return Err(format!("{s}: must be from 0.001 to 604800 seconds"));
+    }
+    Ok(Duration::from_secs_f64(v))
 }
 
 /// A parsed `-c` source.
@@ -86,13 +136,48 @@ fn lock(e: &SharedEngine) -> EngineGuard<'_> {
     e.lock()
 }
 
+/// The failure of the log, reported once.
+///
+/// Every error the engine returns is its log's: a write that fails (a full disk, a file-size
+/// limit, an I/O error) stops the log's writer, and the log hands that first error to every
+/// later caller, which here are ingest, the end of each source, the idle ticker and the final
+/// close. The first to meet it reports it, on stderr and as an ERROR message on the message bus
+/// (so that clients of the API see it too); the others stay quiet. Ingest then stops reading
+/// (the engine can no longer take frames), the API keeps serving what was seen, and the
+/// process exits with status 1 when it stops.
+#[derive(Default)]
+struct LogFailure(AtomicBool);
+
+impl LogFailure {
+    /// Reports `error` unless a failure was reported already.
+    fn report(&self, engine: &Engine, error: &str) {
+        if self.0.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        crate::output::note(&format!("osprey serve: {error}; no more packets are read"));
+        engine.messages().inject(
+            engine.now(),
+            osprey_bus::flags::ERROR,
+            format!("Writing the kismetdb log failed, no more packets are read: {error}"),
+        );
+    }
+
+    /// Whether a failure was reported.
+    fn reported(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// Reads the sources into the engine, pacing as asked.
 ///
 /// The engine stays locked from frame to frame (not released and retaken each frame, which
 /// would starve the request handlers): it is let go while pacing sleeps, and between two
 /// frames whenever a handler waits for it.
-fn ingest(engine: Arc<SharedEngine>, sources: Vec<Source>) {
+fn ingest(engine: Arc<SharedEngine>, sources: Vec<Source>, failure: &LogFailure) {
     for src in sources {
+        if failure.reported() {
+            break;
+        }
         let typestring = match osprey_capture::sniff_format(&src.path) {
             Ok(osprey_capture::Format::Kismetdb) => "kismetdb",
             _ => "pcapfile",
@@ -126,7 +211,7 @@ fn ingest(engine: Arc<SharedEngine>, sources: Vec<Source>) {
             let flow = match engine.process(&mut e, frame) {
                 Ok(_) => Flow::Continue,
                 Err(err) => {
-                    crate::output::note(&format!("osprey serve: {err}"));
+                    failure.report(&e, &err);
                     Flow::Stop
                 }
             };
@@ -135,8 +220,9 @@ fn ingest(engine: Arc<SharedEngine>, sources: Vec<Source>) {
         });
         drop(held);
         let err = result.err();
-        if let Err(e) = lock(&engine).end_source(&src.path, err.as_ref()) {
-            crate::output::note(&format!("osprey serve: {e}"));
+        let mut e = lock(&engine);
+        if let Err(error) = e.end_source(&src.path, err.as_ref()) {
+            failure.report(&e, &error);
         }
     }
 }
@@ -168,8 +254,12 @@ pub fn run(args: &Args) -> Result<(), String> {
             .join(".osprey"),
     };
     std::fs::create_dir_all(&auth_dir).map_err(|e| format!("{}: {e}", auth_dir.display()))?;
-    let (auth, generated) = osprey_server::auth::Auth::open(&auth_dir, Default::default())
-        .map_err(|e| e.to_string())?;
+    let auth_options = osprey_server::auth::AuthOptions {
+        session_lifetime: args.session_timeout,
+        ..Default::default()
+    };
+    let (auth, generated) =
+        osprey_server::auth::Auth::open(&auth_dir, auth_options).map_err(|e| e.to_string())?;
     if let Some(pw) = generated {
         crate::output::note(&format!(
             "osprey serve: no login was configured; created user 'kismet' with password {pw} \
@@ -222,9 +312,19 @@ pub fn run(args: &Args) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let limits = osprey_server::http::Limits {
+        header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.header_read_timeout,
+        send_timeout: args.send_timeout,
+        max_connections_per_client: args.max_connections_per_client as usize,
+        max_connections: args.max_connections as usize,
+        ..Default::default()
+    };
     let exit_when_done = args.exit_when_done;
     let listen = args.listen;
     let ingest_engine = engine.clone();
+    let failure = Arc::new(LogFailure::default());
+    let ingest_failure = failure.clone();
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -234,9 +334,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
         if let Some(engine) = ingest_engine {
             let ticker = engine.clone();
+            let ticker_failure = ingest_failure.clone();
             std::thread::spawn(move || {
                 background_priority();
-                ingest(engine, sources);
+                ingest(engine, sources, &ingest_failure);
                 let _ = done_tx.send(());
             });
             // Idle commits: rows reach the log within the commit interval even with no traffic.
@@ -244,8 +345,9 @@ pub fn run(args: &Args) -> Result<(), String> {
                 background_priority();
                 loop {
                     std::thread::sleep(Duration::from_millis(500));
-                    if let Err(e) = lock(&ticker).tick() {
-                        crate::output::note(&format!("osprey serve: {e}"));
+                    let mut e = lock(&ticker);
+                    if let Err(error) = e.tick() {
+                        ticker_failure.report(&e, &error);
                         break;
                     }
                 }
@@ -258,12 +360,19 @@ pub fn run(args: &Args) -> Result<(), String> {
                 let _ = tokio::signal::ctrl_c().await;
             }
         };
-        osprey_server::http::serve(listener, state, shutdown)
+        osprey_server::http::serve_with(listener, state, limits, shutdown)
             .await
             .map_err(|e| e.to_string())
     })?;
     if let Some(engine) = engine {
-        lock(&engine).close()?;
+        let closed = lock(&engine).close();
+        if failure.reported() {
+            // The failure was reported when it happened; closing meets it again (or what it
+            // left). Only the exit status is still to be said.
+            drop(rt);
+            std::process::exit(1);
+        }
+        closed?;
     }
     Ok(())
 }
@@ -289,5 +398,45 @@ mod tests {
         );
         assert!(parse_source("a.pcap:pps=0").is_err());
         assert!(parse_source("a.pcap:speed=2").is_err());
+    }
+
+    #[test]
+    fn a_log_failure_is_reported_once_on_the_message_bus() {
+        let engine = Engine::new(EngineOptions {
+            options: osprey_config::Options::parse("test", "").unwrap(),
+            log: None,
+            log_packets: false,
+            root_check: false,
+        })
+        .unwrap();
+        let failure = LogFailure::default();
+        assert!(!failure.reported());
+        let error = "/d/out.kismet: disk full or file size limit reached while committing (File \
+                     too large (os error 27)); the log keeps every row committed before this";
+        failure.report(&engine, error);
+        failure.report(&engine, error);
+        failure.report(
+            &engine,
+            "/d/out.kismet: the writer is closed after an earlier error",
+        );
+        assert!(failure.reported());
+        let errors: Vec<_> = engine
+            .messages()
+            .recent()
+            .into_iter()
+            .filter(|m| m.flags & osprey_bus::flags::ERROR != 0)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].text.contains(error), "{errors:?}");
+        assert!(errors[0].text.contains("kismetdb log failed"), "{errors:?}");
+    }
+
+    #[test]
+    fn seconds_options() {
+        assert_eq!(parse_seconds("1").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
+        for bad in ["0", "-1", "x", "NaN", "inf", "1e9"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -5,20 +5,6 @@ mod common;
 
 use std::process::Command;
 
-/// Runs a command and returns (exit status, peak RSS in KiB) using wait4's rusage.
-fn run_measured(cmd: &mut Command) -> (std::process::ExitStatus, i64) {
-    let child = cmd.spawn().unwrap();
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child; status and usage are valid out-pointers.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid);
-    std::mem::forget(child); // already reaped
-    use std::os::unix::process::ExitStatusExt;
-    (std::process::ExitStatus::from_raw(status), usage.ru_maxrss)
-}
-
 #[test]
 fn upgrade_streams_a_large_log_in_constant_memory() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,7 +14,7 @@ fn upgrade_streams_a_large_log_in_constant_memory() {
     let size_mb = std::fs::metadata(&src).unwrap().len() / 1_000_000;
     assert!(size_mb >= 120, "{size_mb} MB");
     let out = dir.path().join("copy.kismet");
-    let (status, peak_kib) = run_measured(
+    let (status, peak_kib) = common::run_measured(
         common::osprey()
             .args(["log", "upgrade"])
             .arg(&src)

@@ -5,69 +5,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::{osprey, shared_data};
-
-struct Server {
-    child: Child,
-    base: String,
-    password: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{osprey, shared_data, ServeInDir as Server};
 
 fn start(extra: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let auth = dir.path().join("auth");
-    let mut cmd = osprey();
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--auth-dir"])
-        .arg(&auth)
-        .args(extra)
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start osprey serve");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let (mut password, mut base) = (String::new(), String::new());
-    let mut line = String::new();
-    while base.is_empty() {
-        line.clear();
-        if err.read_line(&mut line).unwrap() == 0 {
-            panic!("osprey serve exited");
-        }
-        if let Some(p) = line.split("with password ").nth(1) {
-            password = p.split_whitespace().next().unwrap().to_string();
-        }
-        if let Some(a) = line.split("listening on ").nth(1) {
-            base = a.trim().to_string();
-        }
-    }
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while err.read_line(&mut sink).unwrap_or(0) > 0 {
-            assert!(!sink.contains("panicked"), "{sink}");
-            sink.clear();
-        }
-    });
-    assert!(
-        !password.is_empty(),
-        "a password is generated on first start"
+    let proc = common::serve(
+        osprey()
+            .args(["serve", "--listen", "127.0.0.1:0", "--auth-dir"])
+            .arg(&auth)
+            .args(extra)
+            .current_dir(dir.path()),
     );
-    Server {
-        child,
-        base,
-        password,
-        _dir: dir,
-    }
+    Server { proc, dir }
 }
 
 fn basic(user: &str, pw: &str) -> String {
@@ -337,7 +289,7 @@ print(json.dumps({{
 "#,
         base = s.base,
         pw = s.password,
-        cache = s._dir.path().join("pysession").display()
+        cache = s.dir.path().join("pysession").display()
     );
     let out = std::process::Command::new("python3")
         .args(["-c", &script])

@@ -7,63 +7,20 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{osprey, shared_data};
-
-struct Server {
-    child: Child,
-    base: String,
-    password: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{osprey, shared_data, Serving};
 
 /// Starts `osprey serve` on a free port with `extra` arguments.
-fn start(dir: &Path, extra: &[String]) -> Server {
-    let mut child = osprey()
-        .args(["serve", "--listen", "127.0.0.1:0", "--auth-dir"])
-        .arg(dir.join("auth"))
-        .args(extra)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start osprey serve");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let (mut password, mut base) = (String::new(), String::new());
-    let mut line = String::new();
-    while base.is_empty() {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "osprey serve exited");
-        if let Some(p) = line.split("with password ").nth(1) {
-            password = p.split_whitespace().next().unwrap().to_string();
-        }
-        if let Some(a) = line.split("listening on ").nth(1) {
-            base = a.trim().to_string();
-        }
-    }
-    std::thread::spawn(move || {
-        let mut l = String::new();
-        while err.read_line(&mut l).unwrap_or(0) > 0 {
-            assert!(!l.contains("panicked"), "{l}");
-            l.clear();
-        }
-    });
-    assert!(!password.is_empty());
-    Server {
-        child,
-        base,
-        password,
-    }
+fn start(dir: &Path, extra: &[String]) -> Serving {
+    common::serve(
+        osprey()
+            .args(["serve", "--listen", "127.0.0.1:0", "--auth-dir"])
+            .arg(dir.join("auth"))
+            .args(extra)
+            .current_dir(dir),
+    )
 }
 
 fn pcap_header(dlt: u32) -> Vec<u8> {
@@ -133,7 +90,7 @@ fn agent() -> ureq::Agent {
         .build()
 }
 
-fn get_json(s: &Server, path: &str) -> Result<serde_json::Value, String> {
+fn get_json(s: &Serving, path: &str) -> Result<serde_json::Value, String> {
     agent()
         .get(&format!("{}{path}", s.base))
         .query("user", "kismet")
@@ -145,7 +102,7 @@ fn get_json(s: &Server, path: &str) -> Result<serde_json::Value, String> {
 }
 
 fn connect_ws(
-    s: &Server,
+    s: &Serving,
 ) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
     let url = format!(
         "{}/eventbus/events.ws?user=kismet&password={}",
@@ -199,18 +156,7 @@ fn a_subscriber_that_never_reads_is_counted_and_dropped_and_the_replay_ends() {
     if let tungstenite::stream::MaybeTlsStream::Plain(t) = slow.get_ref() {
         // A small receive window, so the kernel's buffers take few of the events.
         use std::os::fd::AsRawFd;
-        let size: libc::c_int = 4096;
-        // SAFETY: setsockopt on a live socket with a c_int option value.
-        let r = unsafe {
-            libc::setsockopt(
-                t.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&size as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(r, 0);
+        common::set_rcvbuf(t.as_raw_fd(), 4096);
     }
     subscribe(&mut slow, "*");
     // Never read again; poll the status until the server is gone.

@@ -181,6 +181,9 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
                 .into_iter()
                 .map(|s| serde_json::json!({"id": s.id, "topics": s.topics, "dropped": s.dropped}))
                 .collect();
+            // What the tracker's limits removed (null when serving a log, which does not say).
+            let d = b.device_counts();
+            let field = |f: fn(&crate::backend::DeviceCounts) -> u64| d.as_ref().map(f);
             let v = serde_json::json!({
                 "kismet.system.version": format!("osprey {}", env!("CARGO_PKG_VERSION")),
                 "kismet.system.server_name": "Osprey",
@@ -193,6 +196,13 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
                 "osprey.system.eventbus.evicted": bus_stats.evicted,
                 "osprey.system.eventbus.subscribers": subscribers,
                 "osprey.system.capture_clock": b.clock(),
+                "osprey.system.devices.limit": field(|d| d.limit),
+                "osprey.system.devices.timeout": field(|d| d.idle_timeout),
+                "osprey.system.devices.created": field(|d| d.created),
+                "osprey.system.devices.evicted": field(|d| d.evicted_limit + d.evicted_idle),
+                "osprey.system.devices.evicted_limit": field(|d| d.evicted_limit),
+                "osprey.system.devices.evicted_idle": field(|d| d.evicted_idle),
+                "osprey.system.detectors.state_evicted": field(|d| d.detector_state_evicted),
             });
             render_value(m, &v)
         }

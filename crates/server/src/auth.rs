@@ -374,8 +374,10 @@ struct AdminLogin {
 struct Session {
     hash: [u8; 32],
     name: String,
-    expires: u64,
-    last_used: u64,
+    /// Milliseconds since the Unix epoch: sessions may live less than a second.
+    expires_ms: u64,
+    /// Milliseconds since the Unix epoch.
+    last_used_ms: u64,
 }
 
 struct ApiKey {
@@ -558,6 +560,7 @@ impl Auth {
         now: SystemTime,
     ) -> Login {
         let now_s = unix_secs(now);
+        let now_ms = unix_millis(now);
 
         let (candidates, from_uri) = token_candidates(req);
         for token in candidates {
@@ -565,7 +568,7 @@ impl Auth {
                 continue;
             }
             let hash = sha256(token.as_bytes());
-            if let Some((role, name)) = self.state().check_token(&hash, now_s) {
+            if let Some((role, name)) = self.state().check_token(&hash, now_s, now_ms) {
                 return Login {
                     role: Some(role),
                     name: Some(name),
@@ -613,7 +616,7 @@ impl Auth {
             self.clear_failures(addr);
         }
         let set_cookie = self
-            .create_session(&user, now_s)
+            .create_session(&user, now_ms)
             .ok()
             .map(|t| session_cookie(&t));
         Login {
@@ -671,19 +674,21 @@ impl Auth {
         h.finalize().into()
     }
 
-    /// Creates a session for a password login named `name` and returns its token. The session
-    /// lives for [`AuthOptions::session_lifetime`].
-    fn create_session(&self, name: &str, now: u64) -> Result<String, AuthError> {
+    /// Creates a session for a password login named `name` at `now_ms` (milliseconds since
+    /// the Unix epoch) and returns its token. The session lives for
+    /// [`AuthOptions::session_lifetime`] (at least a millisecond), to the millisecond.
+    fn create_session(&self, name: &str, now_ms: u64) -> Result<String, AuthError> {
         let token = new_token()?;
-        let expires = now.saturating_add(self.options.session_lifetime.as_secs().max(1));
+        let lifetime = u64::try_from(self.options.session_lifetime.as_millis()).unwrap_or(u64::MAX);
+        let expires_ms = now_ms.saturating_add(lifetime.max(1));
         let mut st = self.state();
-        st.sessions.retain(|s| now < s.expires);
+        st.sessions.retain(|s| now_ms < s.expires_ms);
         if st.sessions.len() >= MAX_SESSIONS {
             if let Some(oldest) = st
                 .sessions
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, s)| s.last_used)
+                .min_by_key(|(_, s)| s.last_used_ms)
                 .map(|(i, _)| i)
             {
                 st.sessions.swap_remove(oldest);
@@ -692,8 +697,8 @@ impl Auth {
         st.sessions.push(Session {
             hash: sha256(token.as_bytes()),
             name: name.to_string(),
-            expires,
-            last_used: now,
+            expires_ms,
+            last_used_ms: now_ms,
         });
         Ok(token)
     }
@@ -705,11 +710,11 @@ impl Auth {
 
     /// Number of live sessions at `now`.
     pub fn session_count(&self, now: SystemTime) -> usize {
-        let now = unix_secs(now);
+        let now = unix_millis(now);
         self.state()
             .sessions
             .iter()
-            .filter(|s| now < s.expires)
+            .filter(|s| now < s.expires_ms)
             .count()
     }
 
@@ -931,9 +936,10 @@ impl Auth {
 }
 
 impl Inner {
-    /// Finds a live session or API key whose token hashes to `hash`. Every entry is compared in
-    /// constant time.
-    fn check_token(&mut self, hash: &[u8; 32], now: u64) -> Option<(Role, String)> {
+    /// Finds a live session or API key whose token hashes to `hash` at `now` (seconds, for API
+    /// keys) and `now_ms` (milliseconds, for sessions). Every entry is compared in constant
+    /// time, and the whole table is walked whatever matches.
+    fn check_token(&mut self, hash: &[u8; 32], now: u64, now_ms: u64) -> Option<(Role, String)> {
         let mut session = None;
         for (i, s) in self.sessions.iter().enumerate() {
             if bool::from(s.hash.ct_eq(hash)) && session.is_none() {
@@ -941,9 +947,9 @@ impl Inner {
             }
         }
         if let Some(i) = session {
-            if now < self.sessions[i].expires {
+            if now_ms < self.sessions[i].expires_ms {
                 let s = &mut self.sessions[i];
-                s.last_used = now;
+                s.last_used_ms = now_ms;
                 return Some((Role::Admin, s.name.clone()));
             }
             self.sessions.swap_remove(i);
@@ -961,7 +967,7 @@ impl Inner {
 }
 
 /// The tokens to try, and whether they came from the URI.
-fn token_candidates(req: &Credentials) -> (Vec<&str>, bool) {
+pub(crate) fn token_candidates(req: &Credentials) -> (Vec<&str>, bool) {
     match &req.cookie_header {
         Some(header) => (
             header
@@ -995,7 +1001,7 @@ fn query_var<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Decodes `Basic <base64(user:pass)>`. The scheme is matched case-insensitively and padding is
 /// optional; anything else yields `None`.
-fn parse_basic(header: &str) -> Option<(String, String)> {
+pub(crate) fn parse_basic(header: &str) -> Option<(String, String)> {
     if header.len() > MAX_AUTHORIZATION_LEN {
         return None;
     }
@@ -1014,7 +1020,8 @@ fn parse_basic(header: &str) -> Option<(String, String)> {
 }
 
 /// The limiter's key: IPv4 addresses (including IPv4-mapped IPv6) as they are, IPv6 by /64.
-fn client_key(addr: IpAddr) -> IpAddr {
+/// The HTTP layer counts connections per client with the same key.
+pub(crate) fn client_key(addr: IpAddr) -> IpAddr {
     match addr {
         IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -1087,6 +1094,11 @@ fn validate_login(username: &str, password: &str) -> Result<(), AuthError> {
 
 fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn unix_millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn sha256(data: &[u8]) -> [u8; 32] {
@@ -1644,6 +1656,26 @@ mod tests {
             .is_valid());
         // Gone for good, even if the clock goes back.
         assert!(!a.authenticate(&cookie_creds(&token), t(T0)).is_valid());
+    }
+
+    #[test]
+    fn session_lifetime_is_kept_to_the_millisecond() {
+        let mut a = auth();
+        a.options.session_lifetime = Duration::from_millis(1500);
+        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(T0 * 1000 + ms);
+        // Created just before a second boundary: still valid 1.4 s later, gone at 1.5 s.
+        let login = a.authenticate(
+            &Credentials {
+                authorization: Some(basic("admin", "hunter2-correct")),
+                ..Credentials::default()
+            },
+            at(900),
+        );
+        let token = token_of(&login);
+        assert!(a.authenticate(&cookie_creds(&token), at(2399)).is_valid());
+        assert_eq!(a.session_count(at(2399)), 1);
+        assert!(!a.authenticate(&cookie_creds(&token), at(2400)).is_valid());
+        assert_eq!(a.session_count(at(2400)), 0);
     }
 
     #[test]

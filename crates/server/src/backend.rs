@@ -8,6 +8,7 @@ use osprey_bus::EventBus;
 
 pub use crate::device_cache::{DeviceSnapshot, Freshness};
 pub use crate::shared::{EngineGuard, SharedEngine};
+pub use osprey_engine::DeviceCounts;
 
 /// One alert as the API serves it.
 #[derive(Clone, Debug)]
@@ -87,7 +88,8 @@ pub trait Backend: Send + Sync {
     fn log_path(&self) -> Option<PathBuf>;
     /// The event bus, when live.
     fn events(&self) -> Option<EventBus>;
-    /// Raises an alert (live only).
+    /// Raises an alert (live only): by default refused with 405, as a log served read-only
+    /// does.
     #[allow(clippy::too_many_arguments)]
     fn raise_alert(
         &self,
@@ -95,8 +97,12 @@ pub trait Backend: Send + Sync {
         text: &str,
         macs: [kismetdb::MacAddr; 4],
         channel: &str,
-    ) -> Result<(), BackendError>;
-    /// Defines a custom alert (live only).
+    ) -> Result<(), BackendError> {
+        let _ = (name, text, macs, channel);
+        Err(read_only())
+    }
+    /// Defines a custom alert (live only): by default refused with 405, as a log served
+    /// read-only does.
     fn define_alert(
         &self,
         config: osprey_alerts::AlertConfig,
@@ -104,9 +110,17 @@ pub trait Backend: Send + Sync {
         severity: osprey_alerts::Severity,
         description: &str,
         phy: i64,
-    ) -> Result<(), BackendError>;
+    ) -> Result<(), BackendError> {
+        let _ = (config, class, severity, description, phy);
+        Err(read_only())
+    }
     /// Packets seen, devices, alerts: for `/system/status.json`.
     fn counters(&self) -> Counters;
+    /// Devices made and removed by the tracker's limits, and the detectors' state evictions,
+    /// for `/system/status.json` (live only: a log does not record them).
+    fn device_counts(&self) -> Option<DeviceCounts> {
+        None
+    }
     /// Sends a message on the message bus (and to the log) with Kismet's `flags`, stamped
     /// with the capture clock (live only; a log served read-only ignores it).
     fn post_message(&self, _flags: u32, _text: &str) {}
@@ -289,6 +303,10 @@ impl Backend for Live {
         }
     }
 
+    fn device_counts(&self) -> Option<DeviceCounts> {
+        Some(self.lock().device_counts())
+    }
+
     fn post_message(&self, flags: u32, text: &str) {
         // The message goes to the log as well; a log error is the logger's to report.
         let _ = self.lock().message(flags, text);
@@ -435,27 +453,6 @@ impl Backend for LogFile {
         None
     }
 
-    fn raise_alert(
-        &self,
-        _: &str,
-        _: &str,
-        _: [kismetdb::MacAddr; 4],
-        _: &str,
-    ) -> Result<(), BackendError> {
-        Err(read_only())
-    }
-
-    fn define_alert(
-        &self,
-        _: osprey_alerts::AlertConfig,
-        _: &str,
-        _: osprey_alerts::Severity,
-        _: &str,
-        _: i64,
-    ) -> Result<(), BackendError> {
-        Err(read_only())
-    }
-
     fn counters(&self) -> Counters {
         let r = self.reader();
         let count = |t| r.as_ref().and_then(|r| r.count(t).ok()).unwrap_or(0);
@@ -464,5 +461,101 @@ impl Backend for LogFile {
             packets: count(kismetdb::Table::Packets),
             events_dropped: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{handle, Body, State};
+    use crate::test_support::shared_capture;
+
+    /// `/system/status.json` as the handler answers it.
+    fn status(backend: Arc<dyn Backend>) -> serde_json::Value {
+        let state = State {
+            backend,
+            auth: Arc::new(crate::auth::Auth::in_memory("admin", "status-test").unwrap()),
+            limiter: Arc::new(crate::http::RateLimiter::default()),
+        };
+        let m = crate::routes::find("GET", "/system/status.json").unwrap();
+        let cmd = crate::format::Command {
+            json: None,
+            vars: Vec::new(),
+        };
+        let r = handle(&state, &m, &cmd, &crate::auth::Login::default());
+        assert_eq!(r.status, 200);
+        let Body::Bytes(b) = r.body else {
+            panic!("a JSON body")
+        };
+        serde_json::from_slice(&b).unwrap()
+    }
+
+    #[test]
+    fn status_counts_the_devices_the_limits_removed() {
+        let path = shared_capture("radiotap/wifi-arsenal_radioparse_sample.pcap");
+        let options = osprey_config::Options::parse(
+            "test",
+            "tracker_max_devices=16\ntracker_device_timeout=3600\ndetector_max_macs=2\n",
+        )
+        .unwrap();
+        let shared = Arc::new(SharedEngine::new(
+            osprey_engine::Engine::new(osprey_engine::EngineOptions {
+                options,
+                ..Default::default()
+            })
+            .unwrap(),
+        ));
+        let live: Arc<dyn Backend> = Arc::new(Live::new(shared.clone()));
+        let v = status(live.clone());
+        assert_eq!(v["kismet.system.devices.count"], 0);
+        assert_eq!(v["osprey.system.devices.limit"], 16);
+        assert_eq!(v["osprey.system.devices.timeout"], 3600);
+        assert_eq!(v["osprey.system.devices.created"], 0);
+        assert_eq!(v["osprey.system.devices.evicted"], 0);
+        shared.lock().begin_source(&path, "pcapfile");
+        let _ = osprey_capture::for_each_frame(&path, &mut |frame| {
+            let mut g = shared.lock_ingest();
+            shared.process(&mut g, frame).unwrap();
+            osprey_capture::Flow::Continue
+        });
+        let v = status(live);
+        let n = |k: &str| {
+            v[k].as_u64()
+                .unwrap_or_else(|| panic!("{k} missing in {v}"))
+        };
+        let count = n("kismet.system.devices.count");
+        let (created, evicted) = (
+            n("osprey.system.devices.created"),
+            n("osprey.system.devices.evicted"),
+        );
+        assert!((1..=16).contains(&count), "{v}");
+        assert!(evicted > 0, "{v}");
+        assert_eq!(created - evicted, count, "{v}");
+        assert_eq!(
+            evicted,
+            n("osprey.system.devices.evicted_limit") + n("osprey.system.devices.evicted_idle")
+        );
+        // The engine's own counts, and the detectors' bounded state (2 networks at most).
+        let c = shared.lock().device_counts();
+        assert_eq!((c.created, c.tracked), (created, count));
+        assert!(n("osprey.system.detectors.state_evicted") > 0, "{v}");
+        assert_eq!(
+            n("osprey.system.detectors.state_evicted"),
+            c.detector_state_evicted
+        );
+    }
+
+    #[test]
+    fn a_served_log_has_no_eviction_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("a.kismet");
+        kismetdb::Writer::create(&log, kismetdb::WriterOptions::default())
+            .unwrap()
+            .close()
+            .unwrap();
+        let v = status(Arc::new(LogFile::open(&log).unwrap()));
+        assert_eq!(v["kismet.system.devices.count"], 0);
+        assert!(v["osprey.system.devices.evicted"].is_null(), "{v}");
+        assert!(v["osprey.system.devices.limit"].is_null(), "{v}");
     }
 }

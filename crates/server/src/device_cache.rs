@@ -6,9 +6,14 @@
 //! engine that ingest needs. So the records are kept in a [`DeviceSnapshot`]:
 //!
 //! * a device's record is rebuilt only when the device changed: each record remembers the
-//!   device's key, packet count and last time, and the tracker changes a device only while
-//!   observing a packet that names it, which always counts in its packets (the tests compare
-//!   every cached record with one written from scratch, replaying shared captures);
+//!   device's serial (its identity: a MAC removed from tracking and seen again is another
+//!   device), packet count, last time and the sizes of its client lists; the tracker changes a
+//!   device only while observing a packet that names it, which always counts in its packets,
+//!   or when it removes a related device, which shrinks a client list (the tests compare every
+//!   cached record with one written from scratch, replaying shared captures, with and without
+//!   a device limit);
+//! * when the tracker has removed devices (its device limit, its idle timeout), the others
+//!   moved down in its list: their records are found again by serial, not rebuilt;
 //! * the engine is locked only to find the changed devices and copy them; their records (and
 //!   the `fields` renderings recent requests asked for, [`CachedDevice::row`]) are written
 //!   after the lock is released;
@@ -72,17 +77,22 @@ pub enum Freshness {
 /// What a cached record was built from: the record is rebuilt when any of it changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stamp {
-    key: kismetdb::DeviceKey,
+    serial: u64,
     packets: u64,
     last_time: i64,
+    /// Sizes of the client lists, which shrink when related devices are removed.
+    clients: usize,
+    client_of: usize,
 }
 
 impl Stamp {
     fn of(d: &osprey_tracker::Device) -> Stamp {
         Stamp {
-            key: d.key,
+            serial: d.serial,
             packets: d.packets,
             last_time: d.last_time,
+            clients: d.clients.len(),
+            client_of: d.client_of.len(),
         }
     }
 }
@@ -360,6 +370,8 @@ fn live_record(d: &osprey_tracker::Device, buf: &mut Vec<u8>) -> DeviceRecord {
 struct Refresh {
     /// The stamps of the current snapshot's devices, by index.
     stamps: Vec<Stamp>,
+    /// Devices the tracker had removed when the current snapshot was taken.
+    removed: u64,
     buf: Vec<u8>,
     /// When the last refresh ended and how long it took.
     last: Option<(Instant, Duration)>,
@@ -456,24 +468,67 @@ impl LiveDevices {
         // Pointers only, copied before the engine is locked.
         let mut entries: Vec<Arc<CachedDevice>> = base.devices.as_ref().clone();
         let mut changed: Vec<(usize, osprey_tracker::Device)> = Vec::new();
+        // After removals: for each device, the index of its unchanged record in `entries`.
+        let mut moved: Option<Vec<Option<usize>>> = None;
         let (frames, taken) = {
             let e = self.engine.lock();
             let frames = self.engine.frames();
             let taken = Instant::now();
-            let devices = e.tracker().devices();
-            r.stamps.truncate(devices.len());
-            entries.truncate(devices.len());
-            for (i, d) in devices.iter().enumerate() {
-                let stamp = Stamp::of(d);
-                match r.stamps.get_mut(i) {
-                    Some(s) if *s == stamp => continue,
-                    Some(s) => *s = stamp,
-                    None => r.stamps.push(stamp),
+            let tracker = e.tracker();
+            let devices = tracker.devices();
+            let removed = tracker.stats().evicted();
+            if removed == r.removed {
+                r.stamps.truncate(devices.len());
+                entries.truncate(devices.len());
+                for (i, d) in devices.iter().enumerate() {
+                    let stamp = Stamp::of(d);
+                    match r.stamps.get_mut(i) {
+                        Some(s) if *s == stamp => continue,
+                        Some(s) => *s = stamp,
+                        None => r.stamps.push(stamp),
+                    }
+                    changed.push((i, d.clone()));
                 }
-                changed.push((i, d.clone()));
+            } else {
+                // Devices were removed and the others moved: find their records by serial.
+                r.removed = removed;
+                let before: osprey_tracker::FastHashMap<u64, (usize, Stamp)> = r
+                    .stamps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.serial, (i, *s)))
+                    .collect();
+                r.stamps.clear();
+                let mut plan = Vec::with_capacity(devices.len());
+                for (i, d) in devices.iter().enumerate() {
+                    let stamp = Stamp::of(d);
+                    r.stamps.push(stamp);
+                    match before.get(&stamp.serial) {
+                        Some((j, s)) if *s == stamp => plan.push(Some(*j)),
+                        _ => {
+                            plan.push(None);
+                            changed.push((i, d.clone()));
+                        }
+                    }
+                }
+                moved = Some(plan);
             }
             (frames, taken)
         };
+        if let Some(plan) = moved {
+            // Records kept in their new places; the changed ones are written below.
+            let blank = Arc::new(CachedDevice::new(DeviceRecord {
+                key: String::new(),
+                mac: String::new(),
+                phy: String::new(),
+                last_time: 0,
+                json: Arc::from(""),
+            }));
+            entries = plan
+                .iter()
+                .map(|j| j.and_then(|j| entries.get(j)).unwrap_or(&blank).clone())
+                .collect();
+        }
         // Written with the engine released.
         let lists = active_field_lists();
         for (i, d) in changed {
@@ -559,8 +614,18 @@ mod tests {
     use crate::test_support::shared_capture;
 
     fn engine() -> Arc<SharedEngine> {
+        engine_with("")
+    }
+
+    /// An engine with the configuration `config`.
+    fn engine_with(config: &str) -> Arc<SharedEngine> {
+        let options = osprey_config::Options::parse("test", config).unwrap();
         Arc::new(SharedEngine::new(
-            osprey_engine::Engine::new(osprey_engine::EngineOptions::default()).unwrap(),
+            osprey_engine::Engine::new(osprey_engine::EngineOptions {
+                options,
+                ..Default::default()
+            })
+            .unwrap(),
         ))
     }
 
@@ -616,8 +681,13 @@ mod tests {
     /// Replays a capture, taking snapshots every few frames: every snapshot matches records
     /// written from scratch, although each refresh rewrites only the devices that changed.
     fn replay_checked(rel: &str, every: u64) -> u64 {
+        replay_checked_with(rel, every, "")
+    }
+
+    /// [`replay_checked`] with the configuration `config`.
+    fn replay_checked_with(rel: &str, every: u64, config: &str) -> u64 {
         let path = shared_capture(rel);
-        let shared = engine();
+        let shared = engine_with(config);
         let devices = LiveDevices::new(shared.clone());
         let lists: Vec<(Vec<FieldSpec>, u64)> = lists()
             .into_iter()
@@ -657,6 +727,44 @@ mod tests {
             ("raw80211/aircrack_pmkid-not-recognized.cap", 1009),
         ] {
             let n = replay_checked(capture, every);
+            assert!(n > 1, "{capture}: {n} devices");
+        }
+    }
+
+    #[test]
+    fn snapshots_follow_a_tracker_that_removes_devices() {
+        for (capture, every, config) in [
+            (
+                "radiotap/wifi-arsenal_radioparse_sample.pcap",
+                5,
+                "tracker_max_devices=16",
+            ),
+            (
+                "raw80211/aircrack_pmkid-not-recognized.cap",
+                97,
+                "tracker_max_devices=16",
+            ),
+            (
+                "raw80211/aircrack_pmkid-not-recognized.cap",
+                97,
+                "tracker_device_timeout=30",
+            ),
+        ] {
+            let path = shared_capture(capture);
+            // The capture does make the tracker remove devices.
+            let shared = engine_with(config);
+            shared.lock().begin_source(&path, "pcapfile");
+            let _ = osprey_capture::for_each_frame(&path, &mut |frame| {
+                let mut g = shared.lock_ingest();
+                shared.process(&mut g, frame).unwrap();
+                osprey_capture::Flow::Continue
+            });
+            let evicted = shared.lock().device_counts();
+            assert!(
+                evicted.evicted_limit + evicted.evicted_idle > 0,
+                "{capture} {config}: nothing removed"
+            );
+            let n = replay_checked_with(capture, every, config);
             assert!(n > 1, "{capture}: {n} devices");
         }
     }

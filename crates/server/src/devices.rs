@@ -1268,22 +1268,29 @@ pub fn records_json(devices: &[&DeviceRecord]) -> String {
     json_array(devices.iter().map(|d| d.json.as_ref()))
 }
 
+/// The JSON text of a device record for fixtures (the fuzz backend, the tests): the key, MAC
+/// address, phy name and last time Kismet's records carry, plus the fields of `extra` (an
+/// object; anything else adds nothing).
+pub(crate) fn fixture_json(key: &str, mac: &str, phy: &str, last: i64, extra: Value) -> String {
+    let mut v = serde_json::json!({
+        "kismet.device.base.key": key,
+        "kismet.device.base.macaddr": mac,
+        "kismet.device.base.phyname": phy,
+        "kismet.device.base.last_time": last,
+    });
+    if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    v.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn rec(key: &str, mac: &str, phy: &str, last: i64, extra: Value) -> DeviceRecord {
-        let mut v = json!({
-            "kismet.device.base.key": key,
-            "kismet.device.base.macaddr": mac,
-            "kismet.device.base.phyname": phy,
-            "kismet.device.base.last_time": last,
-        });
-        if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
-            o.extend(e);
-        }
-        DeviceRecord::from_json(v.to_string()).expect("record")
+        DeviceRecord::from_json(fixture_json(key, mac, phy, last, extra)).expect("record")
     }
 
     fn synthetic() -> Vec<DeviceRecord> {

@@ -2,11 +2,23 @@
 //! [`crate::routes`], authenticates, checks the role, bounds the body, parses the command and
 //! calls [`crate::api::handle`] on a blocking thread (or answers at once with
 //! [`crate::api::handle_now`] when the answer is at hand). Errors are 4xx with a JSON body.
+//!
+//! Connections are served by hyper's HTTP/1 server directly (not `axum::serve`, which takes no
+//! settings), within [`Limits`]: a request head larger than [`Limits::max_header_bytes`] or with
+//! more than [`MAX_HEADERS`] headers gets 431 and the connection is closed; a head not received
+//! within [`Limits::header_read_timeout`] (a slowloris client, or a connection that sends
+//! nothing) and an idle keep-alive connection are closed; a body not received within
+//! [`Limits::body_read_timeout`] gets 408; a client that takes no data for
+//! [`Limits::send_timeout`] while a response waits is disconnected; a client address holding
+//! [`Limits::max_connections_per_client`] connections, or a server holding
+//! [`Limits::max_connections`], has further connections answered 503 and closed at once.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::body::Body as AxumBody;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -21,6 +33,211 @@ use crate::routes::{self, NoMatch};
 
 /// Largest request body accepted, as Kismet's (100 000 bytes).
 pub const MAX_BODY: usize = 100_000;
+
+/// Most headers one request may carry (hyper's own bound); beyond, 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// The bounds one connection and one client address are held to (see the module's
+/// documentation for what each abuse gets back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Time a request head (request line and headers) may take to arrive, counted from when
+    /// the server starts waiting for it: on a new connection, and after each response on a
+    /// keep-alive one (so this is also the idle keep-alive timeout). The connection is closed
+    /// when it runs out.
+    pub header_read_timeout: Duration,
+    /// Time a request body may take to arrive once its head is in; beyond, 408.
+    pub body_read_timeout: Duration,
+    /// Time a write may wait for the client to take data (a client that stops reading a
+    /// response or a websocket); beyond, the connection is closed.
+    pub send_timeout: Duration,
+    /// Largest request head, in bytes (request line and headers); beyond, 431.
+    pub max_header_bytes: usize,
+    /// Most connections one client address (IPv6: one /64) may hold open at once (websockets
+    /// included); further ones are answered 503 and closed.
+    pub max_connections_per_client: usize,
+    /// Most connections the server holds open at once; further ones are answered 503 and
+    /// closed.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(60),
+            max_header_bytes: 32 << 10,
+            max_connections_per_client: 64,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Smallest [`Limits::max_header_bytes`] accepted (hyper's smallest read buffer).
+pub const MIN_HEADER_BYTES: usize = 8192;
+
+/// The body read timeout, handed to [`dispatch`] with each request.
+#[derive(Clone, Copy, Debug)]
+struct BodyReadTimeout(Duration);
+
+/// Open connections per client key and in all.
+#[derive(Default)]
+struct ConnTable {
+    per_client: HashMap<IpAddr, usize>,
+    total: usize,
+}
+
+/// One admitted connection; its count is given back when dropped.
+struct ConnSlot {
+    table: Arc<Mutex<ConnTable>>,
+    key: IpAddr,
+}
+
+impl ConnSlot {
+    /// Counts a connection from `ip`, or says why it is refused.
+    fn admit(
+        table: &Arc<Mutex<ConnTable>>,
+        ip: IpAddr,
+        limits: &Limits,
+    ) -> Result<ConnSlot, &'static str> {
+        let key = crate::auth::client_key(ip);
+        let mut t = table.lock().unwrap_or_else(|e| e.into_inner());
+        if t.total >= limits.max_connections {
+            return Err("Too many connections to this server");
+        }
+        let n = t.per_client.entry(key).or_insert(0);
+        if *n >= limits.max_connections_per_client {
+            return Err("Too many connections from this address");
+        }
+        *n += 1;
+        t.total += 1;
+        Ok(ConnSlot {
+            table: table.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for ConnSlot {
+    fn drop(&mut self) {
+        let mut t = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        t.total = t.total.saturating_sub(1);
+        if let Some(n) = t.per_client.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                t.per_client.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// A connection's socket, holding its [`ConnSlot`] for as long as the socket lives (through a
+/// websocket upgrade too), and failing a write that waits longer than
+/// [`Limits::send_timeout`] for the client to take data.
+struct Counted {
+    tcp: tokio::net::TcpStream,
+    _slot: ConnSlot,
+    send_timeout: Duration,
+    /// Runs while a write waits for the client.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Counted {
+    /// Passes on the outcome of a write; a write that has been pending for longer than
+    /// `send_timeout` becomes a `TimedOut` error (the connection is then dropped).
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        r: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if r.is_ready() {
+            self.stalled = None;
+            return r;
+        }
+        let t = self.send_timeout;
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
+        if std::future::Future::poll(timer.as_mut(), cx).is_ready() {
+            self.stalled = None;
+            return Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client took no data in time",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
+impl tokio::io::AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Counted {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write(cx, buf);
+        this.watch(cx, r)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_flush(cx);
+        this.watch(cx, r)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.tcp).poll_write_vectored(cx, bufs);
+        this.watch(cx, r)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+}
+
+/// Answers a connection that is over a connection limit: 503 with a JSON body, written only
+/// if the socket takes it at once (it never waits for the client), then closed.
+fn refuse(tcp: tokio::net::TcpStream, text: &str) {
+    let body = serde_json::json!({ "error": text }).to_string();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tcp.try_write(format!("{head}{body}").as_bytes());
+}
+
+/// Whether an `accept` error concerns one connection only (try the next at once), rather than
+/// the server (out of descriptors or memory: wait a little before trying again).
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
 
 /// Events queued for one websocket client before it counts as not keeping up.
 pub const WS_QUEUE: usize = 4096;
@@ -67,24 +284,104 @@ pub fn app(state: State) -> Router {
     Router::new().fallback(dispatch).with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: State,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Without TCP_NODELAY, the tail of a response that does not fill a segment waits for the
-    // client to acknowledge the rest (Nagle), which a client may delay by up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
+    serve_with(listener, state, Limits::default(), shutdown).await
+}
+
+/// How long [`serve_with`] waits, once `shutdown` completes, for the connections in progress
+/// to finish their requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` within `limits` until `shutdown` completes; then stops
+/// accepting, lets the connections finish the requests in progress (at most
+/// [`SHUTDOWN_GRACE`]) and returns.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: State,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper::server::conn::http1;
+    use tower_service::Service as _;
+
+    let router = app(state);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_header_size(limits.max_header_bytes.max(MIN_HEADER_BYTES))
+        .keep_alive(true);
+    let body_timeout = BodyReadTimeout(limits.body_read_timeout);
+    let table = Arc::new(Mutex::new(ConnTable::default()));
+    // Stop: the connections are told to finish (graceful shutdown) when this changes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Every connection task holds a receiver; all are gone when `closed` completes.
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        // Without TCP_NODELAY, the tail of a response that does not fill a segment waits for
+        // the client to acknowledge the rest (Nagle), which a client may delay by up to 40 ms.
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+        let slot = match ConnSlot::admit(&table, peer.ip(), &limits) {
+            Ok(s) => s,
+            Err(why) => {
+                refuse(tcp, why);
+                continue;
+            }
+        };
+        let io = hyper_util::rt::TokioIo::new(Counted {
+            tcp,
+            _slot: slot,
+            send_timeout: limits.send_timeout,
+            stalled: None,
+        });
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let mut req = req.map(AxumBody::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req.extensions_mut().insert(body_timeout);
+            router.clone().call(req)
+        });
+        let conn = builder.serve_connection(io, service).with_upgrades();
+        let mut stop = stop_rx.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            let _done = done;
+            let mut conn = std::pin::pin!(conn);
+            let mut stopping = false;
+            loop {
+                tokio::select! {
+                    // Errors (a header timeout, a client gone) concern this connection only.
+                    _ = conn.as_mut() => break,
+                    _ = stop.changed(), if !stopping => {
+                        stopping = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(done_rx);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, done_tx.closed()).await;
+    Ok(())
 }
 
 fn to_response(r: Reply) -> Response {
@@ -147,7 +444,13 @@ async fn dispatch(
         return json_error(429, "Too many failed logins; try again later");
     }
     if !crate::auth::allows(login.role.as_ref(), &matched.route.role) {
-        let mut r = json_error(401, "Authentication required");
+        // 401 for a login whose role is not enough too, as Kismet answers (alerts-spec §6.1).
+        let text = match (&login.role, matched.route.role) {
+            (None, _) => "Authentication required",
+            (Some(_), crate::auth::RouteRole::Admin) => "This route requires the admin role",
+            (Some(_), _) => "This route requires the admin or readonly role",
+        };
+        let mut r = json_error(401, text);
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"Osprey\""),
@@ -159,10 +462,29 @@ async fn dispatch(
         return json_error(413, "Request body too large");
     }
     let content_type = text(header::CONTENT_TYPE);
-    let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+    let body_timeout = req.extensions().get::<BodyReadTimeout>().map(|t| t.0);
+    let reading = axum::body::to_bytes(req.into_body(), MAX_BODY);
+    let read = match body_timeout {
+        Some(t) => match tokio::time::timeout(t, reading).await {
+            Ok(r) => r,
+            Err(_) => return json_error(408, "The request body did not arrive in time"),
+        },
+        None => reading.await,
+    };
+    let body = match read {
         Ok(b) => b,
         Err(_) => return json_error(413, "Request body too large"),
     };
+    // The download name of a pcap export, for its Content-Disposition.
+    let pcap_title = (matched.route.endpoint == routes::Endpoint::PcapExport)
+        .then(|| {
+            matched
+                .params
+                .iter()
+                .find(|(k, _)| *k == "title")
+                .map(|(_, v)| v.clone())
+        })
+        .flatten();
     let cmd = match crate::format::parse_command(content_type.as_deref(), &body, &query) {
         Ok(c) => c,
         Err(e) => return json_error(e.status(), &e.to_string()),
@@ -192,7 +514,19 @@ async fn dispatch(
             }
             _ => json_error(400, "A websocket upgrade is required"),
         },
-        Body::Pcap(log, filter) => pcap_response(log, *filter),
+        Body::Pcap(log, filter) => {
+            let mut r = pcap_response(log, *filter);
+            // The title passed `validate_title` (no separators, `..`, controls or quotes), and
+            // `content_disposition` writes it as plain ASCII.
+            if let Some(v) = pcap_title
+                .as_deref()
+                .map(crate::pcap_export::content_disposition)
+                .and_then(|v| HeaderValue::from_str(&v).ok())
+            {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
         Body::Bytes(_) => to_response(reply),
     };
     if let Some(c) = login.set_cookie {
@@ -397,5 +731,43 @@ mod tests {
         let allowed = (0..3000).filter(|_| l.allow(a)).count();
         assert!((1000..1500).contains(&allowed), "{allowed}");
         assert!(l.allow(b));
+    }
+
+    #[test]
+    fn connections_are_counted_per_client_and_in_all_and_given_back() {
+        let limits = Limits {
+            max_connections_per_client: 2,
+            max_connections: 3,
+            ..Limits::default()
+        };
+        let table = Arc::new(Mutex::new(ConnTable::default()));
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        // One IPv6 /64 is one client.
+        let v6a: IpAddr = "2001:db8::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8::ffff:2".parse().unwrap();
+        let a1 = ConnSlot::admit(&table, a, &limits).unwrap();
+        let a2 = ConnSlot::admit(&table, a, &limits).unwrap();
+        assert_eq!(
+            ConnSlot::admit(&table, a, &limits).err(),
+            Some("Too many connections from this address")
+        );
+        let b1 = ConnSlot::admit(&table, b, &limits).unwrap();
+        assert_eq!(
+            ConnSlot::admit(&table, b, &limits).err(),
+            Some("Too many connections to this server")
+        );
+        drop(a1);
+        let a3 = ConnSlot::admit(&table, a, &limits).unwrap();
+        drop((a2, a3, b1));
+        {
+            let t = table.lock().unwrap();
+            assert_eq!(t.total, 0);
+            assert!(t.per_client.is_empty());
+        }
+        let v1 = ConnSlot::admit(&table, v6a, &limits).unwrap();
+        let v2 = ConnSlot::admit(&table, v6b, &limits).unwrap();
+        assert!(ConnSlot::admit(&table, v6a, &limits).is_err());
+        drop((v1, v2));
     }
 }

@@ -21,6 +21,8 @@ pub mod device_cache;
 pub mod device_routes;
 pub mod devices;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod pcap_export;
 pub mod routes;

@@ -73,6 +73,9 @@ pub struct Device {
     pub mac: MacAddr,
     /// Kismet's device key.
     pub key: DeviceKey,
+    /// The tracker's creation number: unique among the devices one tracker ever made, so a
+    /// MAC removed from tracking and seen again is a new device with a new serial.
+    pub serial: u64,
     /// First time seen (capture time, seconds).
     pub first_time: i64,
     /// Last time seen.
@@ -126,11 +129,12 @@ pub struct Device {
 }
 
 impl Device {
-    pub(crate) fn new(phy: Phy, mac: MacAddr, t: i64) -> Device {
+    pub(crate) fn new(phy: Phy, mac: MacAddr, t: i64, serial: u64) -> Device {
         Device {
             phy,
             mac,
             key: DeviceKey::new(phy.name(), mac),
+            serial,
             first_time: t,
             last_time: t,
             packets: 0,

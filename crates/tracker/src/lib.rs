@@ -10,17 +10,26 @@
 //!
 //! The tracker consumes [`osprey_dissect::Packet`] records and knows nothing about logs or
 //! alerts.
+//!
+//! Its memory is bounded by [`Limits`] (Kismet's `tracker_max_devices` and
+//! `tracker_device_timeout`): devices removed to stay within them come back to the caller in
+//! [`Observed::evicted`] (see the `limits` module).
 
 #![warn(missing_docs)]
 
 pub mod device;
 mod json;
+mod limits;
 
 use kismetdb::{MacAddr, Uuid};
 use osprey_dissect::{Link, Packet, Phy};
 use osprey_wire::ieee80211::FrameType;
 
 pub use device::{AdvertisedSsid, Basic, Device};
+pub use limits::{
+    Evicted, Limits, Removal, TrackerStats, DEFAULT_MAX_DEVICES, IDLE_CHECK_SECS,
+    MAX_NEW_PER_PACKET, MIN_MAX_DEVICES, OPTIONS,
+};
 
 /// A hash map keyed by addresses, with a fast hasher. Every packet looks up its devices, so
 /// SipHash (std's default) showed in profiles; foldhash is several times cheaper and is still
@@ -35,6 +44,14 @@ pub type FastHashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomSta
 pub struct Tracker {
     index: FastHashMap<(Phy, MacAddr), usize>,
     devices: Vec<Device>,
+    /// Per device (by index): the stamp of the last packet that named it, from `stamp`.
+    touched: Vec<u64>,
+    /// Counts device updates: each device a packet names gets the next value.
+    stamp: u64,
+    limits: Limits,
+    stats: TrackerStats,
+    /// Capture second of the last idle check.
+    last_idle_check: Option<i64>,
 }
 
 /// What one packet changed.
@@ -47,6 +64,10 @@ pub struct Observed {
     pub new_ssid: Option<u8>,
     /// The packet is a probe request for an SSID its client had not probed for before.
     pub new_probed: bool,
+    /// Devices removed from tracking before this packet was tracked (the tracker was full,
+    /// or they were idle), each as it was when removed; indexes of devices created earlier
+    /// may have changed. Usually empty.
+    pub evicted: Vec<Evicted>,
 }
 
 /// True for an address that may name a device: not all zero and not a group address.
@@ -55,7 +76,7 @@ pub fn is_device_mac(m: &MacAddr) -> bool {
 }
 
 impl Tracker {
-    /// An empty tracker.
+    /// An empty tracker that keeps every device ([`Limits::UNLIMITED`]).
     pub fn new() -> Tracker {
         Tracker::default()
     }
@@ -75,10 +96,21 @@ impl Tracker {
             return i;
         }
         let i = self.devices.len();
-        self.devices.push(Device::new(phy, mac, p.ts.sec));
+        let serial = self.stats.created;
+        self.stats.created += 1;
+        self.devices.push(Device::new(phy, mac, p.ts.sec, serial));
+        self.touched.push(0);
         self.index.insert((phy, mac), i);
         obs.created.push(i);
         i
+    }
+
+    /// Stamps device `i` as just seen (the order least recently seen devices are removed in).
+    fn touch(&mut self, i: usize) {
+        self.stamp += 1;
+        if let Some(t) = self.touched.get_mut(i) {
+            *t = self.stamp;
+        }
     }
 
     /// Updates the devices a packet names. Packets with an error, or of no phy, change
@@ -88,11 +120,15 @@ impl Tracker {
         if p.error.is_some() {
             return obs;
         }
+        if !matches!(p.link, Link::None) {
+            self.enforce_limits(p.ts.sec, &mut obs);
+        }
         match &p.link {
             Link::Dot11(d) => self.observe_dot11(p, d, source, &mut obs),
             Link::Btle(_) => {
                 if is_device_mac(&p.source) {
                     let i = self.device(Phy::Btle, p.source, p, &mut obs);
+                    self.touch(i);
                     let dev = &mut self.devices[i];
                     dev.kind = device::BTLE_DEVICE;
                     dev.seen(p, source, true);
@@ -183,6 +219,7 @@ impl Tracker {
             (rx, false),
         ] {
             if let Some(i) = i {
+                self.touch(i);
                 self.devices[i].seen(p, source, sent);
             }
         }

@@ -1024,14 +1024,17 @@ pub fn he_rate_kbps(mcs: u8, nss: u8, bw_ru: u8, gi: u8, dcm: bool) -> Option<u3
 /// or is misplaced. An unknown radiotap field only ends the parsing: the fields before it
 /// are reported and the frame is still returned.
 pub fn decap(buf: &[u8]) -> Result<Decap<'_>> {
+    match decap_one_word(buf) {
+        Some(d) => Ok(d),
+        None => decap_general(buf),
+    }
+}
+
+/// [`decap`] by the general walk over every presence word and namespace.
+fn decap_general(buf: &[u8]) -> Result<Decap<'_>> {
     let hdr = Header::new_checked(buf)?;
-    let mut radio = RadioInfo::default();
+    let mut acc = Fieldset::default();
     let mut seen: u32 = 0;
-    let mut mcs_field = None;
-    let mut vht_field = None;
-    let mut he_field = None;
-    let mut legacy_rate = None;
-    let mut xchannel = None;
     for f in hdr.fields() {
         let f = match f {
             Ok(f) => f,
@@ -1046,15 +1049,68 @@ pub fn decap(buf: &[u8]) -> Result<Decap<'_>> {
             continue;
         }
         seen |= bit;
-        let d = f.data;
-        match f.index {
+        acc.take(f.index, f.data);
+    }
+    Ok(acc.finish(buf, usize::from(hdr.it_len())))
+}
+
+/// [`decap`] for the header nearly every capture has: one presence word, radiotap
+/// namespace only, fields of known layout that all lie within `it_len`. `None` for anything
+/// else, which the general walk then handles (with its errors). Same result as that walk,
+/// without its per-field bookkeeping: this runs for every packet.
+fn decap_one_word(buf: &[u8]) -> Option<Decap<'_>> {
+    let fixed = buf.get(..HEADER_LEN)?;
+    if fixed[0] != 0 {
+        return None;
+    }
+    let it_len = usize::from(u16::from_le_bytes([fixed[2], fixed[3]]));
+    let word = u32::from_le_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]);
+    if it_len < HEADER_LEN
+        || it_len > buf.len()
+        || word & (EXT_BIT | VENDOR_NS_BIT | RT_NS_BIT | 1 << field::TLV) != 0
+    {
+        return None;
+    }
+    let hdr = &buf[..it_len];
+    let mut acc = Fieldset::default();
+    let mut pos = HEADER_LEN;
+    let mut rest = word;
+    while rest != 0 {
+        let index = rest.trailing_zeros();
+        rest &= rest - 1;
+        let (align, size) = field_layout(index)?;
+        let start = align_up(pos, align)?;
+        let data = hdr.get(start..start.checked_add(size)?)?;
+        pos = start + size;
+        acc.take(index, data);
+    }
+    Some(acc.finish(buf, it_len))
+}
+
+/// The fields [`decap`] reads, as they are met.
+#[derive(Default)]
+struct Fieldset {
+    radio: RadioInfo,
+    mcs: Option<Mcs>,
+    vht: Option<Vht>,
+    he: Option<He>,
+    legacy_rate: Option<u8>,
+    xchannel: Option<XChannel>,
+}
+
+impl Fieldset {
+    /// Takes the first occurrence of radiotap field `index`, its bytes `d`.
+    #[inline]
+    fn take(&mut self, index: u32, d: &[u8]) {
+        let radio = &mut self.radio;
+        match index {
             field::TSFT => radio.tsft = le64(d, 0),
             field::FLAGS => {
                 let fl = d.first().copied().unwrap_or(0);
                 radio.fcs_present = fl & flags::FCS != 0;
                 radio.bad_fcs = fl & flags::BAD_FCS != 0;
             }
-            field::RATE => legacy_rate = d.first().copied().filter(|&r| r != 0),
+            field::RATE => self.legacy_rate = d.first().copied().filter(|&r| r != 0),
             field::CHANNEL => {
                 if let Some(c) = Channel::parse(d) {
                     if c.freq_mhz != 0 {
@@ -1066,51 +1122,136 @@ pub fn decap(buf: &[u8]) -> Result<Decap<'_>> {
             field::DBM_ANTSIGNAL => radio.signal_dbm = d.first().map(|&v| i32::from(v as i8)),
             field::DBM_ANTNOISE => radio.noise_dbm = d.first().map(|&v| i32::from(v as i8)),
             field::ANTENNA => radio.antenna = d.first().copied(),
-            field::XCHANNEL => xchannel = XChannel::parse(d),
-            field::MCS => mcs_field = Mcs::parse(d),
-            field::VHT => vht_field = Vht::parse(d),
-            field::HE => he_field = He::parse(d),
+            field::XCHANNEL => self.xchannel = XChannel::parse(d),
+            field::MCS => self.mcs = Mcs::parse(d),
+            field::VHT => self.vht = Vht::parse(d),
+            field::HE => self.he = He::parse(d),
             _ => {}
         }
     }
-    if let Some(x) = xchannel {
-        if radio.freq_mhz.is_none() && x.freq_mhz != 0 {
-            radio.freq_mhz = Some(u32::from(x.freq_mhz));
+
+    /// The radio information, and the frame after the `header_len` bytes of radiotap.
+    fn finish(self, buf: &[u8], header_len: usize) -> Decap<'_> {
+        let Fieldset {
+            mut radio,
+            mcs,
+            vht,
+            he,
+            legacy_rate,
+            xchannel,
+        } = self;
+        if let Some(x) = xchannel {
+            if radio.freq_mhz.is_none() && x.freq_mhz != 0 {
+                radio.freq_mhz = Some(u32::from(x.freq_mhz));
+            }
+            if radio.channel_flags.is_none() {
+                radio.channel_flags = Some(x.flags);
+            }
         }
-        if radio.channel_flags.is_none() {
-            radio.channel_flags = Some(x.flags);
+        radio.mcs = mcs
+            .and_then(|m| m.index())
+            .or_else(|| {
+                vht.and_then(|v| v.first_user())
+                    .map(|(m, _)| m)
+                    .filter(|&m| m != 15)
+            })
+            .or_else(|| he.and_then(|h| h.mcs()));
+        // The MCS field of a 60 GHz (DMG) frame does not follow the HT rate table.
+        let dmg = radio.freq_mhz.is_some_and(|f| f > 45_000);
+        radio.rate_kbps = match legacy_rate {
+            Some(r) => Some(u32::from(r) * 500),
+            None => mcs
+                .filter(|_| !dmg)
+                .and_then(|m| m.rate_kbps())
+                .or_else(|| vht.and_then(|v| v.rate_kbps()))
+                .or_else(|| he.and_then(|h| h.rate_kbps())),
+        };
+        Decap {
+            radio,
+            header_len,
+            frame: buf.get(header_len..).unwrap_or(&[]),
         }
     }
-    radio.mcs = mcs_field
-        .and_then(|m| m.index())
-        .or_else(|| {
-            vht_field
-                .and_then(|v| v.first_user())
-                .map(|(m, _)| m)
-                .filter(|&m| m != 15)
-        })
-        .or_else(|| he_field.and_then(|h| h.mcs()));
-    // The MCS field of a 60 GHz (DMG) frame does not follow the HT rate table.
-    let dmg = radio.freq_mhz.is_some_and(|f| f > 45_000);
-    radio.rate_kbps = match legacy_rate {
-        Some(r) => Some(u32::from(r) * 500),
-        None => mcs_field
-            .filter(|_| !dmg)
-            .and_then(|m| m.rate_kbps())
-            .or_else(|| vht_field.and_then(|v| v.rate_kbps()))
-            .or_else(|| he_field.and_then(|h| h.rate_kbps())),
-    };
-    let header_len = usize::from(hdr.it_len());
-    Ok(Decap {
-        radio,
-        header_len,
-        frame: buf.get(header_len..).unwrap_or(&[]),
-    })
 }
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+
+    /// The one-word fast path gives exactly what the general walk gives, on random headers:
+    /// random presence bits (mostly one word, sometimes namespaces, extensions, TLVs and
+    /// unknown fields), random lengths, random field bytes.
+    #[test]
+    fn fast_path_matches_the_general_walk() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut fast = 0;
+        for _ in 0..200_000 {
+            let r = next();
+            let mut word = (r as u32) & 0x00ff_ffff;
+            match r >> 60 {
+                // Fields 24..=27, the TLV bit, namespace switches, the extension bit.
+                0 => word |= 1 << (24 + (r >> 32) % 8),
+                1 => word |= EXT_BIT,
+                2 => word &= 0x0fff,
+                3 => word &= 0x082f,
+                _ => word &= 0x000f_ffff,
+            }
+            let body_len = ((r >> 24) % 80) as usize;
+            let mut buf = std::vec![0u8; HEADER_LEN + body_len + 8];
+            for b in buf.iter_mut() {
+                *b = next() as u8;
+            }
+            buf[0] = if r >> 58 & 3 == 0 { 1 } else { 0 };
+            buf[1] = 0;
+            let it_len = match r >> 56 & 3 {
+                0 => (HEADER_LEN + ((r >> 8) as usize % (body_len + 12))) as u16,
+                _ => (HEADER_LEN + body_len) as u16,
+            };
+            buf[2..4].copy_from_slice(&it_len.to_le_bytes());
+            buf[4..8].copy_from_slice(&word.to_le_bytes());
+            if decap_one_word(&buf).is_some() {
+                fast += 1;
+            }
+            assert_eq!(decap(&buf), decap_general(&buf), "{buf:02x?}");
+        }
+        // Most generated headers take the fast path, so the comparison means something.
+        assert!(fast > 50_000, "{fast}");
+    }
+
+    /// The header every generated and most real captures carry: TSFT, flags, rate, channel,
+    /// signal, antenna.
+    #[test]
+    fn fast_path_reads_the_common_header() {
+        let mut buf = std::vec![0u8, 0, 0, 0];
+        buf.extend(0x0000_082fu32.to_le_bytes());
+        buf.extend(0x1122_3344_5566_7788u64.to_le_bytes()); // TSFT at 8
+        buf.push(flags::FCS); // flags at 16
+        buf.push(12); // rate 6 Mb/s
+        buf.extend(2437u16.to_le_bytes()); // channel at 18
+        buf.extend(0x00a0u16.to_le_bytes());
+        buf.push((-42i8) as u8); // signal at 22
+        buf.push(1); // antenna at 23
+        let len = buf.len() as u16;
+        buf[2..4].copy_from_slice(&len.to_le_bytes());
+        buf.extend([0x80, 0, 0, 0]);
+        let d = decap_one_word(&buf).expect("the fast path");
+        assert_eq!(Ok(d), decap_general(&buf));
+        assert_eq!(d.radio.tsft, Some(0x1122_3344_5566_7788));
+        assert_eq!(d.radio.freq_mhz, Some(2437));
+        assert_eq!(d.radio.signal_dbm, Some(-42));
+        assert_eq!(d.radio.rate_kbps, Some(6000));
+        assert_eq!(d.radio.antenna, Some(1));
+        assert!(d.radio.fcs_present);
+        assert_eq!(d.frame, &[0x80, 0, 0, 0]);
+    }
 
     #[test]
     fn ht_rates() {

@@ -170,9 +170,38 @@ a name wins. These are Kismet's kismet_alerts.conf defaults; an alert without a 
     },
 ];
 
+/// Osprey's default `detector_max_macs`.
+pub const DEFAULT_MAX_MACS: usize = 16_384;
+
+/// The bound on the per-address state of the detectors outside the data group.
+pub const STATE_OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "detector_max_macs",
+    defaults: &["16384"],
+    example: "",
+    help: "How many addresses (or address pairs) each detector outside the data group keeps
+state for: DEAUTHFLOOD's networks, BSSTIMESTAMP's clocks, ADHOCCONFLICT's modes, the SSID
+records of CRYPTODROP, ADVCRYPTCHANGE, CHANCHANGE, PROBECHAN, DOT11D and BEACONRATE, the
+devices DEVICEFOUND and DEVICELOST watch. When a table is full, its least recently used
+tenth is dropped (counted in /system/status.json); a network or device dropped is met
+again as new. The data group has data_max_devices.",
+}];
+
+/// Reads `detector_max_macs` (1 to 10 000 000).
+pub(crate) fn max_macs(options: &Options) -> Result<usize, osprey_config::Error> {
+    let v: u64 = options.get("detector_max_macs", DEFAULT_MAX_MACS as u64)?;
+    if !(1..=10_000_000).contains(&v) {
+        if let Some(e) = options.last("detector_max_macs") {
+            return Err(options.error(e, format!("must be between 1 and 10000000, found {v}")));
+        }
+    }
+    Ok(v as usize)
+}
+
 /// Every group's options, with a title, in the order `osprey config --defaults` prints them.
 pub fn option_sections() -> Vec<(&'static str, &'static [OptionDoc])> {
     vec![
+        ("device tracker", osprey_tracker::OPTIONS),
+        ("detector state", STATE_OPTIONS),
         ("alert tracker", TRACKER_OPTIONS),
         ("disconnects and association", disconnect::OPTIONS),
         ("frames and information elements", dissector::OPTIONS),
@@ -238,9 +267,41 @@ impl Registry<'_> {
 /// Every detector, with its alert registered.
 pub struct Detectors {
     all: Vec<Box<dyn Detector>>,
-    /// Each detector's [`Detector::interest`], beside it.
-    interest: Vec<crate::Interest>,
+    /// For each packet class (bit number of [`crate::Interest::class_of`]), the detectors
+    /// (indices into `all`) interested in it, in registration order: clean packets, then
+    /// packets flagged with an error. Built once, so a packet costs nothing for a detector
+    /// that does not look at its class.
+    clean: Dispatch,
+    damaged: Dispatch,
     last_tick: i64,
+}
+
+/// Packet classes: the bits of an [`crate::Interest`].
+const CLASSES: usize = 64;
+
+/// Per packet class, the indices of the detectors to run.
+type Dispatch = Vec<Box<[u16]>>;
+
+/// The dispatch lists of [`Detectors`]: (clean, damaged).
+fn dispatch(all: &[Box<dyn Detector>]) -> (Dispatch, Dispatch) {
+    let mut clean = vec![Vec::new(); CLASSES];
+    let mut damaged = vec![Vec::new(); CLASSES];
+    for (n, d) in all.iter().enumerate() {
+        let Ok(n) = u16::try_from(n) else { break };
+        let interest = d.interest().0;
+        let errors = d.sees_errors();
+        for c in 0..CLASSES {
+            if interest & (1 << c) != 0 {
+                clean[c].push(n);
+                if errors {
+                    damaged[c].push(n);
+                }
+            }
+        }
+    }
+    let boxed =
+        |v: Vec<Vec<u16>>| -> Dispatch { v.into_iter().map(Vec::into_boxed_slice).collect() };
+    (boxed(clean), boxed(damaged))
 }
 
 impl Detectors {
@@ -262,6 +323,9 @@ impl Detectors {
                 alerts.configure(c);
             }
         }
+        // The device tracker's options are listed with the detectors' (`option_sections`):
+        // checked here too, so that a configuration check refuses a bad one.
+        osprey_tracker::Limits::from_options(options)?;
         let mut reg = Registry {
             alerts,
             options,
@@ -276,10 +340,11 @@ impl Detectors {
         evil_twin::register(&mut reg)?;
         eapol::register(&mut reg)?;
         system::register_late(&mut reg)?;
-        let interest = reg.detectors.iter().map(|d| d.interest()).collect();
+        let (clean, damaged) = dispatch(&reg.detectors);
         Ok(Detectors {
             all: reg.detectors,
-            interest,
+            clean,
+            damaged,
             last_tick: i64::MIN,
         })
     }
@@ -291,7 +356,8 @@ impl Detectors {
             Ok(d) => d,
             Err(_) => Detectors {
                 all: Vec::new(),
-                interest: Vec::new(),
+                clean: Vec::new(),
+                damaged: Vec::new(),
                 last_tick: i64::MIN,
             },
         }
@@ -304,10 +370,14 @@ impl Detectors {
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
-            let clean = ctx.packet.error.is_none();
-            let class = crate::Interest::class_of(ctx.packet);
-            for (d, i) in self.all.iter_mut().zip(&self.interest) {
-                if i.has(class) && (clean || d.sees_errors()) {
+            let lists = if ctx.packet.error.is_none() {
+                &self.clean
+            } else {
+                &self.damaged
+            };
+            let class = crate::Interest::class_of(ctx.packet).trailing_zeros() as usize;
+            for &n in lists.get(class).map_or(&[][..], |l| &l[..]) {
+                if let Some(d) = self.all.get_mut(usize::from(n)) {
                     d.inspect(ctx, alerts, &mut f);
                 }
             }
@@ -320,6 +390,12 @@ impl Detectors {
         }
         self.tick(ctx.now(), ctx.devices, alerts, &mut f);
         f
+    }
+
+    /// Entries of per-address detector state dropped to stay within the detectors' bounds
+    /// (`data_max_devices`, `detector_max_macs` and the fixed ones), since they were made.
+    pub fn state_evicted(&self) -> u64 {
+        self.all.iter().map(|d| d.evicted()).sum()
     }
 
     /// Runs the timers if `now` is in a later second than the last run.
@@ -426,11 +502,21 @@ pub(crate) mod testing {
         frames: &[(Vec<u8>, i64, i64)],
         config: &str,
     ) -> Vec<osprey_alerts::Alert> {
+        run_counted(dlt, frames, config).0
+    }
+
+    /// [`run_dlt`], with the detectors' state evictions at the end.
+    pub fn run_counted(
+        dlt: u32,
+        frames: &[(Vec<u8>, i64, i64)],
+        config: &str,
+    ) -> (Vec<osprey_alerts::Alert>, u64) {
         let options = osprey_config::Options::parse("test", config).expect("test config");
         let mut alerts = osprey_alerts::AlertTracker::new(50);
         let mut det = super::Detectors::new(&mut alerts, &options).expect("test config");
         let mut dis = osprey_dissect::Dissector::new();
-        let mut tr = osprey_tracker::Tracker::new();
+        let limits = osprey_tracker::Limits::from_options(&options).expect("test config");
+        let mut tr = osprey_tracker::Tracker::with_limits(limits);
         let mut out = Vec::new();
         for (bytes, sec, usec) in frames {
             let mut fr = frame(bytes, *sec, *usec);
@@ -440,6 +526,60 @@ pub(crate) mod testing {
             let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
             out.extend(f.alerts);
         }
-        out
+        (out, det.state_evicted())
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::testing::*;
+
+    /// A beacon from `mac` (ESS, a non-zero TSF) and a deauthentication in its name.
+    fn network(mac: [u8; 6], seq: u16) -> [Vec<u8>; 2] {
+        let mut b = beacon();
+        b[10..16].copy_from_slice(&mac);
+        b[16..22].copy_from_slice(&mac);
+        b[22..24].copy_from_slice(&(seq << 4).to_le_bytes());
+        b[24] = 1;
+        let mut d = mgmt(12, STA, mac, mac, &[7, 0]);
+        d[22..24].copy_from_slice(&((seq + 1) << 4).to_le_bytes());
+        [b, d]
+    }
+
+    #[test]
+    fn per_network_state_is_bounded_and_counted() {
+        let mut frames = Vec::new();
+        for i in 0..100u16 {
+            let b = i.to_be_bytes();
+            for f in network([0x02, 0, 0, 0, b[0], b[1]], 2 * i) {
+                frames.push((f, 100 + i64::from(i), 0));
+            }
+        }
+        // The SSID records, BSSTIMESTAMP's clocks, ADHOCCONFLICT's modes and DEAUTHFLOOD's runs
+        // keep 8 networks each: every network beyond the eighth drops one.
+        let (_, evicted) = run_counted(105, &frames, "detector_max_macs=8");
+        assert_eq!(evicted, 4 * 92);
+        let (_, evicted) = run_counted(105, &frames, "");
+        assert_eq!(evicted, 0);
+        // A flood of networks does not hide the last one's deauthentication flood.
+        let last = [0x02, 0, 0, 0, 0, 99];
+        for i in 0..11u16 {
+            let mut d = mgmt(12, STA, last, last, &[7, 0]);
+            d[22..24].copy_from_slice(&((1000 + i) << 4).to_le_bytes());
+            frames.push((d, 200, i64::from(i) * 1000));
+        }
+        let (a, _) = run_counted(105, &frames, "detector_max_macs=8");
+        assert!(a.iter().any(|a| a.header == "DEAUTHFLOOD"));
+    }
+
+    #[test]
+    fn a_bad_bound_names_its_line() {
+        let options = osprey_config::Options::parse("c", "\ndetector_max_macs=0\n").unwrap();
+        let mut alerts = osprey_alerts::AlertTracker::new(10);
+        let e = crate::Detectors::new(&mut alerts, &options).err().unwrap();
+        assert_eq!((e.line, e.key.as_str()), (2, "detector_max_macs"));
+        let options = osprey_config::Options::parse("c", "tracker_max_devices=3\n").unwrap();
+        let e = crate::Detectors::new(&mut alerts, &options).err().unwrap();
+        assert_eq!(e.key, "tracker_max_devices");
     }
 }

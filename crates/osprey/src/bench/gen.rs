@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! osprey bench gen -o OUT.pcap [--frames 200k] [--aps 500] [--clients 5000] [--seed 1]
-//!                  [--duration-secs 600] [-f]
+//!                  [--duration-secs 600] [--mac-flood] [-f]
 //! ```
 //!
 //! The same arguments always give the same bytes. The capture is what a monitor-mode radio
@@ -40,6 +40,15 @@
 //! device). A client's first frame is one it sends. Control frames carry varied durations so
 //! that no two frames are byte-identical (Kismet's duplicate rule).
 //!
+//! With `--mac-flood` the capture is a flood of new client addresses instead (what a MAC
+//! randomising attack tool sends to exhaust a monitor's memory): one frame in
+//! [`FLOOD_BEACON_EVERY`] is a beacon of one of the `--aps` access points (in turn), and every
+//! other frame comes from a client address never used before, alternately a probe request
+//! (wildcard SSID) and a protected data frame to one of the access points. The addresses are
+//! locally administered, unicast, and distinct (a bijective scramble of the frame's number), so
+//! the device tracker sees `--aps` access points and one new client per flood frame.
+//! `--clients` is ignored and there are no attack bursts.
+//!
 //! Frames are built one at a time in one reused buffer and streamed through a `BufWriter` to
 //! a temporary file next to the output, renamed when complete: memory does not grow with
 //! `--frames`. Timestamps are spread evenly over `--duration-secs`, starting at
@@ -72,6 +81,10 @@ pub struct Args {
     /// Capture time covered by the frames, in seconds.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub duration_secs: u64,
+    /// Write a flood of new client addresses instead of the site: every frame but the
+    /// access points' beacons comes from a client address never used before.
+    #[arg(long)]
+    pub mac_flood: bool,
     /// Overwrite the output file if it exists.
     #[arg(short = 'f', long)]
     pub force: bool,
@@ -110,6 +123,14 @@ pub const MIN_FRAMES_FOR_ATTACKS: u64 = 1000;
 pub const FLOOD_FRAMES: u32 = 30;
 /// Broadcast disassociations in the burst.
 pub const BCAST_FRAMES: u32 = 8;
+/// With `--mac-flood`, one frame in this many is a beacon; the others each bring a new client.
+pub const FLOOD_BEACON_EVERY: u64 = 50;
+
+/// The number of flood frames among the first `frames` frames of a `--mac-flood` capture:
+/// the number of distinct client addresses it holds.
+pub fn flood_clients(frames: u64) -> u64 {
+    frames - frames.div_ceil(FLOOD_BEACON_EVERY)
+}
 
 /// Runs the command.
 pub fn run(args: &Args) -> Result<(), String> {
@@ -647,6 +668,8 @@ struct Generator {
     keys: u64,
     handshakes: u64,
     attack_text: Vec<String>,
+    /// `--mac-flood`: the next new client's number, and the address scramble's salt.
+    flood: Option<(u64, u64)>,
 }
 
 impl Generator {
@@ -811,11 +834,17 @@ impl Generator {
             keys: 0,
             handshakes: 0,
             attack_text: Vec::new(),
+            flood: None,
         };
         g.radio_tsf0 = g.rng.range(1_000_000_000, 100_000_000_000);
         g.attack_seq = g.rng.below(4096) as u16;
         g.nav_ctr = g.rng.below(u64::from(NAV_PERIOD)) as u32;
-        g.plan_attacks();
+        if args.mac_flood {
+            let salt = g.rng.next();
+            g.flood = Some((0, salt));
+        } else {
+            g.plan_attacks();
+        }
         g
     }
 
@@ -920,6 +949,19 @@ impl Generator {
     fn next_frame(&mut self, buf: &mut Vec<u8>) -> (u32, u32) {
         let k = self.slot;
         self.now_us = (k as u128 * self.duration_us as u128 / self.frames as u128) as u64;
+        if let Some((next, salt)) = self.flood {
+            buf.clear();
+            if k % FLOOD_BEACON_EVERY == 0 {
+                let ap = ((k / FLOOD_BEACON_EVERY) % self.aps.len() as u64) as u32;
+                self.beacon(buf, ap);
+            } else {
+                self.flood = Some((next + 1, salt));
+                self.flood_frame(buf, next, salt);
+            }
+            self.slot += 1;
+            let t = EPOCH_SECS * 1_000_000 + self.now_us;
+            return ((t / 1_000_000) as u32, (t % 1_000_000) as u32);
+        }
         for q in &mut self.quiet {
             if !q.applied && k >= q.from {
                 q.applied = true;
@@ -968,6 +1010,37 @@ impl Generator {
         self.slot += 1;
         let t = EPOCH_SECS * 1_000_000 + self.now_us;
         ((t / 1_000_000) as u32, (t % 1_000_000) as u32)
+    }
+
+    /// Flood frame `n`: from client address `n` (see [`flood_mac`]), a probe request when `n`
+    /// is even, else a protected data frame to an access point.
+    fn flood_frame(&mut self, buf: &mut Vec<u8>, n: u64, salt: u64) {
+        let mac = flood_mac(n, salt);
+        let seq = self.rng.below(4096) as u16;
+        let signal = -(self.rng.range(40, 90) as i8);
+        if n % 2 == 0 {
+            let ch = CHANNELS_24[(n / 2 % 3) as usize];
+            self.radiotap(buf, ch, signal, Rate::Legacy(2));
+            header(buf, [0x40, 0], 0, BROADCAST, mac, BROADCAST, seq);
+            buf.extend([0, 0, 1, 8]);
+            buf.extend(CLIENT_RATES_24);
+            buf.extend([3, 1, ch]);
+            self.count(Kind::ProbeReq);
+        } else {
+            let ap = (n / 2 % self.aps.len() as u64) as usize;
+            let (ch, bssid) = (self.aps[ap].channel, self.aps[ap].mac);
+            self.radiotap(
+                buf,
+                ch,
+                signal,
+                Rate::Legacy(if is_24(ch) { 22 } else { 48 }),
+            );
+            // To the distribution system, protected: a CCMP header and an opaque payload.
+            header(buf, [0x08, 0x41], 44, bssid, mac, BROADCAST, seq);
+            ccmp_header(buf, n / 2 + 1, 0);
+            self.rng.fill(buf, 48);
+            self.count(Kind::Data);
+        }
     }
 
     fn is_quiet(&self, c: u32) -> bool {
@@ -1887,8 +1960,19 @@ impl Generator {
             handshakes: self.handshakes,
             probe_only: self.probe_order.len(),
             attacks: self.attack_text.clone(),
+            flood_clients: self.flood.map(|_| flood_clients(self.frames)),
         }
     }
+}
+
+/// Client address `n` of a `--mac-flood` capture: locally administered and unicast (first
+/// byte `x2`), distinct for every `n` below 2^44 (an odd multiplier and a salt, modulo 2^44:
+/// a bijection).
+pub fn flood_mac(n: u64, salt: u64) -> [u8; 6] {
+    let x = n.wrapping_mul(0x9E37_79B9_7F4B).wrapping_add(salt) & ((1 << 44) - 1);
+    let b = x.to_be_bytes();
+    // The top 4 of the 44 bits go into the first byte's high nibble, beside the local bit.
+    [((b[2] & 0x0f) << 4) | 0x02, b[3], b[4], b[5], b[6], b[7]]
 }
 
 /// A three-address 802.11 header.
@@ -1962,10 +2046,24 @@ struct Summary {
     handshakes: u64,
     probe_only: usize,
     attacks: Vec<String>,
+    /// `--mac-flood`: the distinct client addresses written.
+    flood_clients: Option<u64>,
 }
 
 impl Summary {
     fn render(&self, out: &Path, args: &Args, secs: f64) -> String {
+        if let Some(n) = self.flood_clients {
+            return format!(
+                "{}: {} frames, {} bytes, a flood of {n} new client addresses around {} \
+                 access points, seed {}, {} s of capture; written in {secs:.2} s",
+                out.display(),
+                self.frames,
+                self.bytes,
+                args.aps,
+                args.seed,
+                args.duration_secs
+            );
+        }
         let mut s = format!(
             "{}: {} frames, {} bytes, {} access points, {} clients ({} only probe), seed {}, \
              {} s of capture; written in {:.2} s",
@@ -2016,6 +2114,20 @@ mod tests {
         assert!(parse_count("1.5m").is_err());
         assert!(parse_count("-3").is_err());
         assert!(parse_count("99999999999999999999k").is_err());
+    }
+
+    #[test]
+    fn flood_addresses_are_distinct_unicast_and_local() {
+        let mut seen = std::collections::HashSet::new();
+        for n in 0..200_000 {
+            let m = flood_mac(n, 0xdead_beef_1234);
+            assert_eq!(m[0] & 0x03, 0x02, "{m:?}");
+            assert!(seen.insert(m), "{n}: {m:?} repeated");
+        }
+        assert_eq!(flood_clients(1), 0);
+        assert_eq!(flood_clients(50), 49);
+        assert_eq!(flood_clients(51), 49);
+        assert_eq!(flood_clients(1_000_000), 980_000);
     }
 
     #[test]

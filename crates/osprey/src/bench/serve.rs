@@ -46,7 +46,8 @@ pub struct Args {
     /// Replay at capture speed.
     #[arg(long)]
     pub realtime: bool,
-    /// Pause between two requests of one client, in milliseconds (0: back to back).
+    /// Mean pause between two requests of one client, in milliseconds (each pause is a random
+    /// 50–150 % of it, so that clients do not poll in lockstep; 0: back to back).
     #[arg(long, default_value_t = 100)]
     pub interval_ms: u64,
     /// Ask `/devices/last-time` for whole device records instead of the summary fields a
@@ -563,13 +564,15 @@ impl Ws {
 // ---------------------------------------------------------------------------------------------
 
 /// The number after `"key":` in `text`, for every occurrence; the largest.
+///
+/// Answers are up to megabytes and 64 clients share the server's two cores: the search is
+/// memchr's vectorized substring search, so that the clients' own parsing does not take the
+/// CPU the server's latency is measured on.
 fn max_number_after(text: &[u8], key: &str) -> Option<f64> {
     let pat = format!("\"{key}\"");
-    let pat = pat.as_bytes();
     let mut best: Option<f64> = None;
-    let mut i = 0;
-    while let Some(off) = text[i..].windows(pat.len()).position(|w| w == pat) {
-        let mut j = i + off + pat.len();
+    for off in memchr::memmem::find_iter(text, pat.as_bytes()) {
+        let mut j = off + pat.len();
         while j < text.len() && (text[j] == b':' || text[j].is_ascii_whitespace()) {
             j += 1;
         }
@@ -583,7 +586,6 @@ fn max_number_after(text: &[u8], key: &str) -> Option<f64> {
         {
             best = Some(best.map_or(v, |b: f64| b.max(v)));
         }
-        i = j.max(i + off + 1);
     }
     best
 }
@@ -599,7 +601,27 @@ struct ClientStats {
 }
 
 /// One client: alternate the two endpoints until `stop`, advancing the timestamps.
-fn poll(mut http: Http, interval: Duration, full: bool, stop: &AtomicBool) -> ClientStats {
+///
+/// Clients are not in lockstep, as the browsers of a real audience are not: each starts at a
+/// random point of its first interval and sleeps a random 50–150 % of `interval` between
+/// requests (a fixed generator seeded with the client's number, so runs are comparable).
+fn poll(
+    mut http: Http,
+    interval: Duration,
+    full: bool,
+    client: u64,
+    stop: &AtomicBool,
+) -> ClientStats {
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ client.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let mut jitter = move |per_mille_from: u64, span: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        interval.mul_f64((per_mille_from + rng % span.max(1)) as f64 / 1000.0)
+    };
+    if !interval.is_zero() {
+        std::thread::sleep(jitter(0, 1000));
+    }
     let mut st = ClientStats::default();
     let mut alerts_ts = 0.0f64;
     let mut devices_ts = 0i64;
@@ -643,7 +665,7 @@ fn poll(mut http: Http, interval: Duration, full: bool, stop: &AtomicBool) -> Cl
             }
         }
         if !interval.is_zero() {
-            std::thread::sleep(interval);
+            std::thread::sleep(jitter(500, 1000));
         }
     }
     st
@@ -977,7 +999,7 @@ fn measure(args: &Args, dir: &Path) -> Result<Report, String> {
             let http = Http::new(addr, local, cookie.clone());
             let stop = stop.clone();
             let full = args.full_records;
-            std::thread::spawn(move || poll(http, interval, full, &stop))
+            std::thread::spawn(move || poll(http, interval, full, u64::from(i), &stop))
         })
         .collect();
 

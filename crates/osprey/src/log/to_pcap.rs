@@ -70,6 +70,11 @@ pub struct Args {
     /// Show progress on stderr.
     #[arg(long)]
     pub progress: bool,
+    /// Wait until the output is on disk (fsync) before giving it its name, so that it is
+    /// whole even after a power loss right after the tool ends. Without it the output is
+    /// still never left partial under its name by a failure of the tool itself.
+    #[arg(long)]
+    pub sync: bool,
     /// Report counts on stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -239,8 +244,12 @@ pub fn run(args: &Args) -> Result<(), String> {
                 Err(e) => return Err(end_progress(args, fail(e, &out))),
                 Ok(stats) => {
                     drop(w);
-                    o.commit()
-                        .map_err(|e| end_progress(args, format!("{out}: writing: {e}")))?;
+                    let committed = if args.sync {
+                        o.commit()
+                    } else {
+                        o.commit_unsynced()
+                    };
+                    committed.map_err(|e| end_progress(args, format!("{out}: writing: {e}")))?;
                     break Some(stats);
                 }
             }

@@ -12,7 +12,8 @@ use kismetdb::{CommitPolicy, OpenOptions, Query, Reader, TableKind, Writer, Writ
 ///
 /// GPS columns of version 4 and older logs are converted from integers × 100 000 to degrees;
 /// columns an old version lacks are written as Kismet's zero values. The output is written to
-/// OUTPUT.partial and renamed to OUTPUT when complete.
+/// OUTPUT.partial and renamed to OUTPUT when complete; on any error (a full disk included) the
+/// partial file is removed.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The kismetdb to read.
@@ -75,7 +76,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         },
         ..WriterOptions::default()
     };
-    let mut w = Writer::create(&partial, options).map_err(|e| e.to_string())?;
+    let out_err = |e| output_error(e, &partial, &args.output);
+    let mut w = Writer::create(&partial, options).map_err(out_err)?;
     let mut p = Progress {
         enabled: args.progress,
         last_commits: 0,
@@ -83,9 +85,19 @@ pub fn run(args: &Args) -> Result<(), String> {
     let result = copy_all(&reader, &mut w, &mut p);
     match result {
         Ok(()) => {
-            let stats = w.close().map_err(|e| e.to_string())?;
-            std::fs::rename(&partial, &args.output)
-                .map_err(|e| format!("{}: cannot rename: {e}", partial.display()))?;
+            // A copy that fits in one transaction meets a full disk only here, at the commit.
+            let stats = w.close().map_err(|e| {
+                remove_partial(&partial);
+                out_err(e)
+            })?;
+            std::fs::rename(&partial, &args.output).map_err(|e| {
+                remove_partial(&partial);
+                format!(
+                    "{}: cannot rename {} to it: {e}; nothing was written",
+                    args.output.display(),
+                    partial.display()
+                )
+            })?;
             if args.progress {
                 crate::output::note(&format!("committed {} rows", stats.rows_committed));
             }
@@ -100,9 +112,39 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
         Err(e) => {
             drop(w);
-            let _ = std::fs::remove_file(&partial);
-            Err(e.to_string())
+            remove_partial(&partial);
+            Err(out_err(e))
         }
+    }
+}
+
+/// Removes the partial output and its journal, if any (best effort: the error being reported
+/// matters more).
+fn remove_partial(partial: &Path) {
+    let mut journal = partial.as_os_str().to_owned();
+    journal.push("-journal");
+    let _ = std::fs::remove_file(PathBuf::from(journal));
+    let _ = std::fs::remove_file(partial);
+}
+
+/// The message of an error. A full disk or file-size limit met while writing `partial` is
+/// reported against `output`, the file the user asked for (nothing is left under either
+/// name); other errors name the file they concern, as they are.
+fn output_error(e: kismetdb::Error, partial: &Path, output: &Path) -> String {
+    match e {
+        kismetdb::Error::DiskFull {
+            path,
+            context,
+            cause,
+        } if path == partial => format!(
+            "{}; nothing was written",
+            kismetdb::Error::DiskFull {
+                path: output.to_path_buf(),
+                context,
+                cause,
+            }
+        ),
+        e => e.to_string(),
     }
 }
 
@@ -146,4 +188,33 @@ fn copy<T: TableKind>(
         p.report(w);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_reported_against_the_output() {
+        let out = Path::new("/data/up.kismet");
+        let partial = partial_path(out);
+        let e = kismetdb::Error::DiskFull {
+            path: partial.clone(),
+            context: "committing".into(),
+            cause: "File too large (os error 27)".into(),
+        };
+        assert_eq!(
+            output_error(e, &partial, out),
+            "/data/up.kismet: disk full or file size limit reached while committing (File too \
+             large (os error 27)); nothing was written"
+        );
+        // Errors of other files (the input) are left as they are.
+        let e = kismetdb::Error::NotFound {
+            path: "/data/in.kismet".into(),
+        };
+        assert_eq!(
+            output_error(e, &partial, out),
+            "/data/in.kismet: no such file"
+        );
+    }
 }

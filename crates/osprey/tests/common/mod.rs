@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 use std::borrow::Cow;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 
 use kismetdb::*;
 
@@ -75,4 +77,130 @@ pub fn synthetic_log(path: &Path, n: u64, payload: usize) {
         w.insert_packet(&packet(i, payload)).unwrap();
     }
     w.close().unwrap();
+}
+
+/// A generated capture at `path` (`osprey bench gen`: `frames` frames from 50 access points
+/// and 400 clients, alerts included).
+pub fn bench_capture(path: &Path, frames: u64) {
+    let o = run(&[
+        "bench",
+        "gen",
+        "-o",
+        path.to_str().unwrap(),
+        "--frames",
+        &frames.to_string(),
+        "--aps",
+        "50",
+        "--clients",
+        "400",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Runs a command and returns (exit status, peak RSS in KiB) using wait4's rusage.
+pub fn run_measured(cmd: &mut Command) -> (ExitStatus, i64) {
+    let child = cmd.spawn().unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid);
+    std::mem::forget(child); // already reaped
+    use std::os::unix::process::ExitStatusExt;
+    (ExitStatus::from_raw(status), usage.ru_maxrss)
+}
+
+/// A running `osprey serve`, killed and reaped when dropped.
+pub struct Serving {
+    /// The process.
+    pub child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its base URL, `http://<addr>`.
+    pub base: String,
+    /// The admin password it generated on first start.
+    pub password: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns `cmd`, an `osprey serve` command (on port 0, with a fresh `--auth-dir`), with stdout
+/// discarded, and returns once it says where it listens and which password it generated. A
+/// thread keeps reading its stderr and fails on a panic message.
+pub fn serve(cmd: &mut Command) -> Serving {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start osprey serve");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let (mut password, mut addr) = (String::new(), String::new());
+    let mut line = String::new();
+    while addr.is_empty() {
+        line.clear();
+        if err.read_line(&mut line).unwrap() == 0 {
+            panic!("osprey serve exited");
+        }
+        if let Some(p) = line.split("with password ").nth(1) {
+            password = p.split_whitespace().next().unwrap().to_string();
+        }
+        if let Some(a) = line.split("listening on http://").nth(1) {
+            addr = a.trim().to_string();
+        }
+    }
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while err.read_line(&mut sink).unwrap_or(0) > 0 {
+            assert!(!sink.contains("panicked"), "{sink}");
+            sink.clear();
+        }
+    });
+    assert!(
+        !password.is_empty(),
+        "a password is generated on first start"
+    );
+    Serving {
+        child,
+        addr: addr.parse().unwrap(),
+        base: format!("http://{addr}"),
+        password,
+    }
+}
+
+/// An `osprey serve` run in a temporary directory of its own, removed once the process is
+/// killed.
+pub struct ServeInDir {
+    /// The server.
+    pub proc: Serving,
+    /// Its directory.
+    pub dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for ServeInDir {
+    type Target = Serving;
+    fn deref(&self) -> &Serving {
+        &self.proc
+    }
+}
+
+/// Sets the kernel receive buffer (`SO_RCVBUF`) of socket `fd` to `size` bytes.
+pub fn set_rcvbuf(fd: std::os::fd::RawFd, size: usize) {
+    let size = size as libc::c_int;
+    // SAFETY: setsockopt on a live socket with a c_int option value of the length given.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "SO_RCVBUF: {}", std::io::Error::last_os_error());
 }

@@ -22,14 +22,14 @@
 //! Not an attack: a dual-boot machine, a renamed host, an update of the DHCP client (dhcpcd and
 //! Android put their version in the vendor class).
 //!
-//! Memory: at most `data_max_devices` clients; a full table drops the least recently seen.
+//! Memory: at most `data_max_devices` clients; a full table drops its least recently seen
+//! tenth (counted in `/system/status.json`; see `crate::bounded`).
 
-use osprey_tracker::FastHashMap as HashMap;
-
-use kismetdb::{MacAddr, Timestamp};
+use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 
-use super::{client_request, micros, printable, trim_nul};
+use super::{client_request, printable, trim_nul};
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// DHCPNAMECHANGE's description.
@@ -49,15 +49,13 @@ struct Value {
 struct Client {
     host: Option<Value>,
     vendor: Option<Value>,
-    last: i64,
 }
 
 /// The detector's state: a record per (client, BSSID).
 pub struct DhcpChange {
     name: Option<AlertRef>,
     os: Option<AlertRef>,
-    max: usize,
-    clients: HashMap<(MacAddr, MacAddr), Client>,
+    clients: BoundedMap<(MacAddr, MacAddr), Client>,
 }
 
 impl DhcpChange {
@@ -65,26 +63,14 @@ impl DhcpChange {
         DhcpChange {
             name,
             os,
-            max,
-            clients: HashMap::default(),
+            clients: BoundedMap::new(max),
         }
     }
 
-    /// The record of `key`, created if needed; a full table drops the least recently seen.
-    fn client(&mut self, key: (MacAddr, MacAddr), now: Timestamp) -> &mut Client {
-        if !self.clients.contains_key(&key) && self.clients.len() >= self.max {
-            let oldest = self
-                .clients
-                .iter()
-                .min_by_key(|(_, c)| c.last)
-                .map(|(k, _)| *k);
-            if let Some(k) = oldest {
-                self.clients.remove(&k);
-            }
-        }
-        let c = self.clients.entry(key).or_default();
-        c.last = micros(now);
-        c
+    /// The record of `key`, created if needed; a full table drops its least recently seen
+    /// tenth.
+    fn client(&mut self, key: (MacAddr, MacAddr)) -> &mut Client {
+        self.clients.get_or_insert_with(key, Client::default).0
     }
 }
 
@@ -102,6 +88,10 @@ fn update(slot: &mut Option<Value>, new: &[u8], packet: u64) -> Option<(Box<[u8]
 }
 
 impl Detector for DhcpChange {
+    fn evicted(&self) -> u64 {
+        self.clients.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         if self.name.is_none() && self.os.is_none() {
             return;
@@ -120,7 +110,7 @@ impl Detector for DhcpChange {
             return;
         }
         let (name_ref, os_ref) = (self.name, self.os);
-        let c = self.client((p.source, p.bssid), ctx.now());
+        let c = self.client((p.source, p.bssid));
         let mut changes = Vec::new();
         if let Some(v) = vendor {
             if let (Some(old), Some(r)) = (update(&mut c.vendor, v, p.packet_no), os_ref) {
@@ -216,13 +206,16 @@ mod tests {
 
     #[test]
     fn table_is_bounded() {
-        use kismetdb::{MacAddr, Timestamp};
+        use kismetdb::MacAddr;
         let mut d = super::DhcpChange::new(None, None, 2);
         let key = |i| (MacAddr::new([0, 0, 0, 0, 0, i]), MacAddr::ZERO);
-        d.client(key(1), Timestamp::new(10, 0));
-        d.client(key(2), Timestamp::new(5, 0));
-        d.client(key(3), Timestamp::new(20, 0));
+        d.client(key(1));
+        d.client(key(2));
+        // Client 1 seen again: client 2 is the least recently seen when 3 comes.
+        d.client(key(1));
+        d.client(key(3));
         assert_eq!(d.clients.len(), 2);
         assert!(d.clients.contains_key(&key(1)) && !d.clients.contains_key(&key(2)));
+        assert_eq!(crate::Detector::evicted(&d), 1);
     }
 }

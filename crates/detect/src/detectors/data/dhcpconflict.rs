@@ -22,10 +22,10 @@
 //! mode, a VPN endpoint forwarding packets) sends other hosts' addresses; a MAC-translating
 //! bridge collects several leases under one MAC, so all but the latest look wrong.
 //!
-//! Memory: at most `data_max_devices` bindings; a full table drops expired ones, then the one
-//! that expires first.
+//! Memory: at most `data_max_devices` bindings; a full table drops its least recently used
+//! tenth (a binding is used by its ACK and by the client's traffic; counted in
+//! `/system/status.json`, see `crate::bounded`).
 
-use osprey_tracker::FastHashMap as HashMap;
 use std::net::Ipv4Addr;
 
 use kismetdb::MacAddr;
@@ -34,6 +34,7 @@ use osprey_wire::ieee80211::FrameType;
 use osprey_wire::{dhcp, ipv4, llc};
 
 use super::{micros, relayed};
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -54,8 +55,7 @@ struct Binding {
 pub struct DhcpConflict {
     r: Option<AlertRef>,
     max_lease: i64,
-    max: usize,
-    bindings: HashMap<(MacAddr, MacAddr), Binding>,
+    bindings: BoundedMap<(MacAddr, MacAddr), Binding>,
 }
 
 impl DhcpConflict {
@@ -63,27 +63,12 @@ impl DhcpConflict {
         DhcpConflict {
             r,
             max_lease: max_lease_us,
-            max,
-            bindings: HashMap::default(),
+            bindings: BoundedMap::new(max),
         }
     }
 
-    /// Stores a binding; a full table first drops the expired ones, then the one that expires
-    /// first.
-    fn bind(&mut self, key: (MacAddr, MacAddr), b: Binding, now: i64) {
-        if !self.bindings.contains_key(&key) && self.bindings.len() >= self.max {
-            self.bindings.retain(|_, b| b.expires > now);
-            if self.bindings.len() >= self.max {
-                let first = self
-                    .bindings
-                    .iter()
-                    .min_by_key(|(_, b)| b.expires)
-                    .map(|(k, _)| *k);
-                if let Some(k) = first {
-                    self.bindings.remove(&k);
-                }
-            }
-        }
+    /// Stores a binding; a full table drops its least recently used tenth.
+    fn bind(&mut self, key: (MacAddr, MacAddr), b: Binding) {
         self.bindings.insert(key, b);
     }
 
@@ -113,7 +98,6 @@ impl DhcpConflict {
                         ack: p.packet_no,
                         reported: None,
                     },
-                    now,
                 );
             }
             (dhcp::BOOTREPLY, dhcp::MessageType::Nak) => {
@@ -145,6 +129,10 @@ fn ignored(a: [u8; 4]) -> bool {
 }
 
 impl Detector for DhcpConflict {
+    fn evicted(&self) -> u64 {
+        self.bindings.evicted()
+    }
+
     fn interest(&self) -> crate::Interest {
         crate::Interest::DATA.when(self.r.is_some())
     }
@@ -312,17 +300,18 @@ mod tests {
             reported: None,
         };
         let key = |i| (MacAddr::ZERO, MacAddr::new([0, 0, 0, 0, 0, i]));
-        d.bind(key(1), b(50), 0);
-        d.bind(key(2), b(40), 0);
-        // Full: the binding that expires first (2) goes.
-        d.bind(key(3), b(60), 0);
+        d.bind(key(1), b(50));
+        d.bind(key(2), b(40));
+        // The client of binding 1 sends traffic: 2 is the least recently used.
+        assert!(d.bindings.get_mut(&key(1)).is_some());
+        d.bind(key(3), b(60));
         assert_eq!(d.bindings.len(), 2);
         assert!(d.bindings.contains_key(&key(1)) && !d.bindings.contains_key(&key(2)));
-        // Full at time 55: the expired one (1) goes.
-        d.bind(key(4), b(100), 55);
+        d.bind(key(4), b(100));
         assert!(d.bindings.contains_key(&key(3)) && d.bindings.contains_key(&key(4)));
         // Replacing an existing key evicts nothing.
-        d.bind(key(4), b(120), 55);
+        d.bind(key(4), b(120));
         assert_eq!(d.bindings.len(), 2);
+        assert_eq!(crate::Detector::evicted(&d), 2);
     }
 }

@@ -42,10 +42,12 @@
 //! client the AP dropped for inactivity (reason 4) while it slept does not know it yet.
 //!
 //! Memory: at most `data_max_devices` marked pairs (and group marks, and clients per group
-//! mark); when full, new marks are ignored until old ones expire. Expired marks are dropped
-//! every capture second.
+//! mark); when the pairs or group marks are full, the least recently made tenth is dropped for
+//! new ones (counted in `/system/status.json`, see `crate::bounded`), so a flood of forged
+//! disconnects cannot blind the detector to the newest ones. Expired marks are dropped every
+//! capture second.
 
-use osprey_tracker::{FastHashMap as HashMap, FastHashSet as HashSet};
+use osprey_tracker::FastHashSet as HashSet;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -53,6 +55,7 @@ use osprey_wire::ieee80211::FrameType;
 use osprey_wire::llc;
 
 use super::micros;
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -80,8 +83,8 @@ pub struct DisassocTraffic {
     window_s: u64,
     window: i64,
     max: usize,
-    pairs: HashMap<(MacAddr, MacAddr), Mark>,
-    groups: HashMap<MacAddr, GroupMark>,
+    pairs: BoundedMap<(MacAddr, MacAddr), Mark>,
+    groups: BoundedMap<MacAddr, GroupMark>,
 }
 
 impl DisassocTraffic {
@@ -91,8 +94,8 @@ impl DisassocTraffic {
             window_s,
             window: (window_s as i64).saturating_mul(1_000_000),
             max,
-            pairs: HashMap::default(),
-            groups: HashMap::default(),
+            pairs: BoundedMap::new(max),
+            groups: BoundedMap::new(max),
         }
     }
 
@@ -128,12 +131,6 @@ impl DisassocTraffic {
                     if p.source != p.bssid {
                         return;
                     }
-                    if !self.groups.contains_key(&p.bssid) && self.groups.len() >= self.max {
-                        self.expire(now);
-                        if self.groups.len() >= self.max {
-                            return;
-                        }
-                    }
                     self.groups.insert(
                         p.bssid,
                         GroupMark {
@@ -145,12 +142,6 @@ impl DisassocTraffic {
                     return;
                 }
                 let key = (p.bssid, other);
-                if !self.pairs.contains_key(&key) && self.pairs.len() >= self.max {
-                    self.expire(now);
-                    if self.pairs.len() >= self.max {
-                        return;
-                    }
-                }
                 self.pairs.insert(
                     key,
                     Mark {
@@ -180,6 +171,10 @@ impl DisassocTraffic {
 }
 
 impl Detector for DisassocTraffic {
+    fn evicted(&self) -> u64 {
+        self.pairs.evicted() + self.groups.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;
@@ -388,7 +383,7 @@ mod tests {
         assert_eq!(d.pairs.len(), 1);
         d.expire(10_000_000);
         assert!(d.pairs.is_empty());
-        // With room for one mark, a second client's disconnect is ignored.
+        // With room for one mark, a second client's disconnect replaces the first.
         let other = [0x00, 0x66, 0x77, 0x88, 0x99, 0xbb];
         let frames = vec![
             (disconnect(12, STA, AP, 1), 100, 0),
@@ -403,6 +398,6 @@ mod tests {
         let a = run_alerts(&frames, "data_max_devices=1");
         let a: Vec<_> = a.iter().filter(|a| a.header == "DISASSOCTRAFFIC").collect();
         assert_eq!(a.len(), 1);
-        assert_eq!(a[0].evidence, vec![1, 7]);
+        assert_eq!(a[0].evidence, vec![3, 5]);
     }
 }

@@ -7,8 +7,8 @@
 //! decrypted captures.
 //!
 //! Memory: each detector keeps at most `data_max_devices` entries (clients, or client/network
-//! pairs); a full table first drops expired entries, then the oldest one (or, for
-//! DISASSOCTRAFFIC, ignores new disconnects until entries expire).
+//! pairs); a full table drops its least recently used tenth in one pass (O(1) per new entry
+//! amortized), and the drops are counted in `/system/status.json` (see `crate::bounded`).
 
 pub mod dhcpchange;
 pub mod dhcpclientid;
@@ -65,7 +65,8 @@ association) is reported (the value of Kismet's old implementation: 10).",
         defaults: &["4096"],
         example: "",
         help: "How many clients (or client/network pairs) each DHCP, WPS and DISASSOCTRAFFIC
-detector remembers at most; bounds memory when flooded with random addresses.",
+detector remembers at most; bounds memory when flooded with random addresses. A full
+table drops its least recently used tenth (counted in /system/status.json).",
     },
 ];
 

@@ -27,10 +27,8 @@
 //! Limits: an attacker changing its MAC address for every attempt makes a new peer each
 //! time; `wpsbrute_count` M3s are still needed per address.
 //!
-//! Memory: at most `data_max_devices` pairs; a full table drops pairs idle for longer than the
-//! window, then the least recently active one.
-
-use osprey_tracker::FastHashMap as HashMap;
+//! Memory: at most `data_max_devices` pairs; a full table drops its least recently active
+//! tenth (counted in `/system/status.json`, see `crate::bounded`).
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -39,6 +37,7 @@ use osprey_wire::ieee80211::FrameType;
 use osprey_wire::wps;
 
 use super::micros;
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -104,8 +103,7 @@ pub struct WpsBrute {
     r: Option<AlertRef>,
     count: usize,
     window: i64,
-    max: usize,
-    runs: HashMap<(MacAddr, MacAddr), Run>,
+    runs: BoundedMap<(MacAddr, MacAddr), Run>,
 }
 
 impl WpsBrute {
@@ -114,34 +112,16 @@ impl WpsBrute {
             r,
             count,
             window: window_us,
-            max,
-            runs: HashMap::default(),
-        }
-    }
-
-    /// Makes room for a new pair: drops runs idle for longer than the window, then the least
-    /// recently active one.
-    fn make_room(&mut self, now: i64) {
-        if self.runs.len() < self.max {
-            return;
-        }
-        let window = self.window;
-        self.runs
-            .retain(|_, r| now.saturating_sub(r.last) <= window);
-        if self.runs.len() >= self.max {
-            let oldest = self
-                .runs
-                .iter()
-                .min_by_key(|(_, r)| r.last)
-                .map(|(k, _)| *k);
-            if let Some(k) = oldest {
-                self.runs.remove(&k);
-            }
+            runs: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for WpsBrute {
+    fn evicted(&self) -> u64 {
+        self.runs.evicted()
+    }
+
     fn interest(&self) -> crate::Interest {
         crate::Interest::DATA.when(self.r.is_some())
     }
@@ -167,10 +147,7 @@ impl Detector for WpsBrute {
         };
         let key = (p.bssid, peer);
         let now = micros(ctx.now());
-        if !self.runs.contains_key(&key) {
-            self.make_room(now);
-        }
-        let run = self.runs.entry(key).or_insert(Run {
+        let (run, _) = self.runs.get_or_insert_with(key, || Run {
             last: i64::MIN,
             eap_id,
             frames: Vec::new(),

@@ -7,13 +7,15 @@
 //! raised (subject to its rate limit) and the counter restarts at 1. Kismet counts on the
 //! server's wall clock; Osprey on the frames' capture time, so a replay alerts the same at any
 //! speed.
-
-use osprey_tracker::FastHashMap as HashMap;
+//!
+//! Memory: a run per BSSID, for at most `detector_max_macs` BSSIDs (the least recently active
+//! tenth is dropped when full, see `crate::bounded`).
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 
 use super::super::{bssid_device, disconnect};
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -32,19 +34,23 @@ struct Run {
 /// The detector's state: a run per BSSID.
 pub struct DeauthFlood {
     r: Option<AlertRef>,
-    per_bssid: HashMap<MacAddr, Run>,
+    per_bssid: BoundedMap<MacAddr, Run>,
 }
 
 impl DeauthFlood {
-    pub(crate) fn new(r: Option<AlertRef>) -> Self {
+    pub(crate) fn new(r: Option<AlertRef>, max: usize) -> Self {
         DeauthFlood {
             r,
-            per_bssid: HashMap::default(),
+            per_bssid: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for DeauthFlood {
+    fn evicted(&self) -> u64 {
+        self.per_bssid.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(_)) = (self.r, disconnect(ctx)) else {
             return;
@@ -54,7 +60,7 @@ impl Detector for DeauthFlood {
         }
         let p = ctx.packet;
         let now = ctx.now().sec;
-        let run = self.per_bssid.entry(p.bssid).or_insert(Run {
+        let (run, _) = self.per_bssid.get_or_insert_with(p.bssid, || Run {
             last: i64::MIN,
             frames: Vec::new(),
         });

@@ -45,7 +45,8 @@ pub fn register(reg: &mut Registry<'_>) -> Result<(), osprey_config::Error> {
         Severity::Medium,
         deauthflood::DESCRIPTION,
     );
-    reg.add(deauthflood::DeauthFlood::new(r));
+    let max = super::max_macs(reg.options)?;
+    reg.add(deauthflood::DeauthFlood::new(r, max));
     let r = reg.activate(
         "NOCLIENTMFP",
         "SPOOF",

@@ -38,10 +38,11 @@
 //!
 //! State: for each (authenticator, supplicant) pair, the last 128 ANonces of messages 1 and
 //! the last 128 of messages 3 (each with its replay counter and time) and the latest message
-//! 1, at most [`MAX_PAIRS`] pairs (the least recently active pair is dropped for a new one);
-//! for each authenticator, the last 128 ANonces with their supplicant, at most
-//! [`MAX_AUTHENTICATORS`] authenticators, dropped the same way. A full pair holds about 16 KB;
-//! a pair normally holds a few entries.
+//! 1, at most [`MAX_PAIRS`] pairs (when full, the least recently active tenth is dropped for
+//! new ones, see `crate::bounded`); for each authenticator, the last 128 ANonces with their
+//! supplicant, at most [`MAX_AUTHENTICATORS`] authenticators, dropped the same way. A full
+//! pair holds about 16 KB; a pair normally holds a few entries. Drops are counted
+//! (`/system/status.json`).
 //!
 //! Kismet differences:
 //!
@@ -61,12 +62,12 @@
 //!   messages 1 and 3 of both the RSN and the WPA descriptor.
 //! * Kismet needs the BSSID and client devices to be tracked; Osprey does not.
 
-use osprey_tracker::FastHashMap as HashMap;
 use std::collections::VecDeque;
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -135,36 +136,33 @@ struct Pair {
     msg1: VecDeque<Use>,
     msg3: VecDeque<Use>,
     last_msg1: Option<Use>,
-    active: i64,
 }
 
 #[derive(Default)]
 struct Authenticator {
     /// ANonce, supplicant, packet number.
     sent: VecDeque<([u8; 32], MacAddr, u64)>,
-    active: i64,
 }
 
 /// The detector.
 pub struct NonceReuse {
     r: Option<AlertRef>,
-    pairs: HashMap<(MacAddr, MacAddr), Pair>,
-    authenticators: HashMap<MacAddr, Authenticator>,
+    pairs: BoundedMap<(MacAddr, MacAddr), Pair>,
+    authenticators: BoundedMap<MacAddr, Authenticator>,
 }
 
 impl NonceReuse {
     pub(crate) fn new(r: Option<AlertRef>) -> Self {
         NonceReuse {
             r,
-            pairs: HashMap::default(),
-            authenticators: HashMap::default(),
+            pairs: BoundedMap::new(MAX_PAIRS),
+            authenticators: BoundedMap::new(MAX_AUTHENTICATORS),
         }
     }
 
     /// Judges one message 1 or 3; the earlier use it repeats, if it is a reuse.
     fn judge(&mut self, msg: u8, auth: MacAddr, supp: MacAddr, u: Use) -> Option<Use> {
-        let pair = entry(&mut self.pairs, (auth, supp), MAX_PAIRS, |p| p.active);
-        pair.active = u.at;
+        let (pair, _) = self.pairs.get_or_insert_with((auth, supp), Pair::default);
         let mut reused = None;
         if msg == 1 {
             match judge(&mut pair.msg1, u) {
@@ -197,10 +195,9 @@ impl NonceReuse {
             }
         }
         // Rule 4: the same ANonce sent to another supplicant.
-        let a = entry(&mut self.authenticators, auth, MAX_AUTHENTICATORS, |a| {
-            a.active
-        });
-        a.active = u.at;
+        let (a, _) = self
+            .authenticators
+            .get_or_insert_with(auth, Authenticator::default);
         match a.sent.iter_mut().find(|(n, _, _)| *n == u.nonce) {
             Some((_, s, packet)) if *s != supp => {
                 if reused.is_none() {
@@ -224,22 +221,6 @@ impl NonceReuse {
     }
 }
 
-/// The entry for `key`, made if absent; when the map is full, the least recently active entry
-/// is dropped first.
-fn entry<K, V, F>(map: &mut HashMap<K, V>, key: K, max: usize, active: F) -> &mut V
-where
-    K: std::hash::Hash + Eq + Copy,
-    V: Default,
-    F: Fn(&V) -> i64,
-{
-    if !map.contains_key(&key) && map.len() >= max {
-        if let Some(oldest) = map.iter().min_by_key(|(_, v)| active(v)).map(|(k, _)| *k) {
-            map.remove(&oldest);
-        }
-    }
-    map.entry(key).or_default()
-}
-
 fn micros(ts: kismetdb::Timestamp) -> i64 {
     ts.sec.saturating_mul(1_000_000).saturating_add(ts.usec)
 }
@@ -255,6 +236,10 @@ fn upper_hex(bytes: &[u8]) -> String {
 }
 
 impl Detector for NonceReuse {
+    fn evicted(&self) -> u64 {
+        self.pairs.evicted() + self.authenticators.evicted()
+    }
+
     fn interest(&self) -> crate::Interest {
         crate::Interest::DATA.when(self.r.is_some())
     }
@@ -510,8 +495,18 @@ mod tests {
             };
             let _ = det.judge(1, kismetdb::MacAddr::new(AP), supp, u);
         }
-        assert_eq!(det.pairs.len(), super::MAX_PAIRS);
+        // Full at MAX_PAIRS; the eleventh pair beyond made room for a tenth.
+        let max = super::MAX_PAIRS;
+        let kept = max - (max / 10 + 1);
+        assert_eq!(det.pairs.len(), kept + 10);
+        assert_eq!(det.pairs.evicted(), (max - kept) as u64);
+        assert_eq!(crate::Detector::evicted(&det), (max - kept) as u64);
+        // The most recent pairs are the ones kept.
+        let b = ((max + 9) as u32).to_be_bytes();
+        let last = kismetdb::MacAddr::new([0x02, 0, b[0], b[1], b[2], b[3]]);
+        assert!(det.pairs.contains_key(&(kismetdb::MacAddr::new(AP), last)));
         assert_eq!(det.authenticators.len(), 1);
-        assert!(det.authenticators[&kismetdb::MacAddr::new(AP)].sent.len() <= super::HISTORY);
+        let a = det.authenticators.get(&kismetdb::MacAddr::new(AP)).unwrap();
+        assert!(a.sent.len() <= super::HISTORY);
     }
 }

@@ -16,12 +16,11 @@
 //! Kismet's check can never fire: it sets the access point type bit on the BSSID device just
 //! before testing that the bit is clear.
 
-use osprey_tracker::FastHashMap as HashMap;
-
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::FrameType;
 
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings};
 
 /// The definition's description.
@@ -31,24 +30,29 @@ const AP: u8 = 1;
 const ADHOC: u8 = 2;
 
 /// The detector: the last mode and its packet, per BSSID. Growth: one small entry per BSSID
-/// seen in a mode.
+/// seen in a mode, for at most `detector_max_macs` BSSIDs (the least recently seen tenth is
+/// dropped when full, see `crate::bounded`).
 pub struct AdhocConflict {
     r: Option<AlertRef>,
     data: bool,
-    modes: HashMap<MacAddr, (u8, u64)>,
+    modes: BoundedMap<MacAddr, (u8, u64)>,
 }
 
 impl AdhocConflict {
-    pub(crate) fn new(r: Option<AlertRef>, data: bool) -> Self {
+    pub(crate) fn new(r: Option<AlertRef>, data: bool, max: usize) -> Self {
         AdhocConflict {
             r,
             data,
-            modes: HashMap::default(),
+            modes: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for AdhocConflict {
+    fn evicted(&self) -> u64 {
+        self.modes.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else { return };
         let p = ctx.packet;

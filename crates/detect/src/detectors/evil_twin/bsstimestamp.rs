@@ -24,12 +24,11 @@
 //! Kismet's check can never fire: it requires the BSSID device's last-seen time to be more
 //! than 10 s before the beacon, after having updated it to the beacon's time.
 
-use osprey_tracker::FastHashMap as HashMap;
-
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
 use osprey_wire::ieee80211::FrameType;
 
+use crate::bounded::BoundedMap;
 use crate::{raise, Context, Detector, Findings, Interest};
 
 /// The definition's description.
@@ -60,24 +59,29 @@ struct Clock {
 }
 
 /// The detector: one clock per (BSSID, capture interface). Growth: one small entry per
-/// BSSID beaconing with a TSF, per interface.
+/// BSSID beaconing with a TSF, per interface, for at most `detector_max_macs` of them (the
+/// least recently active tenth is dropped when full, see `crate::bounded`).
 pub struct BssTimestamp {
     r: Option<AlertRef>,
     params: Params,
-    clocks: HashMap<(MacAddr, u32), Clock>,
+    clocks: BoundedMap<(MacAddr, u32), Clock>,
 }
 
 impl BssTimestamp {
-    pub(crate) fn new(r: Option<AlertRef>, params: Params) -> Self {
+    pub(crate) fn new(r: Option<AlertRef>, params: Params, max: usize) -> Self {
         BssTimestamp {
             r,
             params,
-            clocks: HashMap::default(),
+            clocks: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for BssTimestamp {
+    fn evicted(&self) -> u64 {
+        self.clocks.evicted()
+    }
+
     fn interest(&self) -> Interest {
         Interest::mgmt(1 << 8).when(self.r.is_some())
     }
@@ -99,19 +103,18 @@ impl Detector for BssTimestamp {
         let now = ctx.now();
         let now_us = i128::from(now.sec) * 1_000_000 + i128::from(now.usec);
         let offset = i128::from(tsf) - now_us;
-        let clock = match self.clocks.entry((p.bssid, p.interface)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Clock {
-                    offset,
-                    last_us: now_us,
-                    packet: p.packet_no,
-                    jumps: 0,
-                    run_start: now.sec,
-                });
-                return;
-            }
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-        };
+        let (clock, new) = self
+            .clocks
+            .get_or_insert_with((p.bssid, p.interface), || Clock {
+                offset,
+                last_us: now_us,
+                packet: p.packet_no,
+                jumps: 0,
+                run_start: now.sec,
+            });
+        if new {
+            return;
+        }
         let allowed = self.params.tolerance_us + (now_us - clock.last_us).abs() / 1000;
         let jumped = (offset - clock.offset).abs() > allowed;
         let before = clock.packet;

@@ -84,6 +84,7 @@ pub fn register(reg: &mut Registry<'_>) -> Result<(), osprey_config::Error> {
         window: at_least(reg, "bsstimestamp_window", 60, 1)?,
     };
     let adhoc_data = reg.options.get_bool("adhocconflict_data", false)?;
+    let max = super::max_macs(reg.options)?;
 
     // In the order of the master table.
     let chanchange = reg.activate(
@@ -140,8 +141,9 @@ pub fn register(reg: &mut Registry<'_>) -> Result<(), osprey_config::Error> {
             beaconrate,
         },
         country_full,
+        max,
     ));
-    reg.add(bsstimestamp::BssTimestamp::new(bsstimestamp, params));
-    reg.add(adhocconflict::AdhocConflict::new(adhoc, adhoc_data));
+    reg.add(bsstimestamp::BssTimestamp::new(bsstimestamp, params, max));
+    reg.add(adhocconflict::AdhocConflict::new(adhoc, adhoc_data, max));
     Ok(())
 }

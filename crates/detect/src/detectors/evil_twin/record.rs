@@ -16,9 +16,9 @@
 //! with it field by field, and each check updates the field it compares. Growth: one entry
 //! per BSSID seen advertising, each with at most [`MAX_SSIDS`] beacon records and as many
 //! probe-response records (about 50 bytes each); SSIDs beyond that for one BSSID (an SSID
-//! flood) get no record and so no checks.
-
-use osprey_tracker::FastHashMap as HashMap;
+//! flood) get no record and so no checks. At most `detector_max_macs` BSSIDs are kept: when
+//! full, the least recently seen tenth is dropped (see `crate::bounded`), and a BSSID seen
+//! again starts with new records.
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -26,6 +26,7 @@ use osprey_dissect::Dot11;
 use osprey_wire::ieee80211::{ie, FrameType};
 
 use super::{beaconrate, chanchange, crypt, cryptodrop, dot11d, probechan};
+use crate::bounded::BoundedMap;
 use crate::{Context, Detector, Findings};
 
 /// The most SSID records of one kind (beacon or probe response) kept per BSSID.
@@ -235,20 +236,24 @@ pub(crate) fn ssid_text(raw: &[u8]) -> std::borrow::Cow<'_, str> {
 pub struct SsidRecords {
     refs: Refs,
     country_full: bool,
-    bss: HashMap<MacAddr, Bss>,
+    bss: BoundedMap<MacAddr, Bss>,
 }
 
 impl SsidRecords {
-    pub(crate) fn new(refs: Refs, country_full: bool) -> Self {
+    pub(crate) fn new(refs: Refs, country_full: bool, max: usize) -> Self {
         SsidRecords {
             refs,
             country_full,
-            bss: HashMap::default(),
+            bss: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for SsidRecords {
+    fn evicted(&self) -> u64 {
+        self.bss.evicted()
+    }
+
     fn interest(&self) -> crate::Interest {
         crate::Interest::mgmt(1 << 5 | 1 << 8)
     }
@@ -267,7 +272,7 @@ impl Detector for SsidRecords {
             return;
         };
         let beacon = st == 8;
-        let bss = self.bss.entry(p.bssid).or_default();
+        let (bss, _) = self.bss.get_or_insert_with(p.bssid, Bss::default);
         let mut out = Out { ctx, alerts, f };
         if !beacon {
             probechan::check(

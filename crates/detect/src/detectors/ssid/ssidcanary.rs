@@ -19,8 +19,9 @@
 //! State: the detector remembers the (client, SSID) pairs that matched a rule, so a client
 //! probing for a canary network is reported once, as Kismet reports a new probed-SSID record
 //! once. Only matching pairs are kept (non-matching SSIDs can never alert), at most
-//! [`SEEN_LIMIT`]; when full the memory is cleared, so in the worst case a pair is reported
-//! again (within the rate limit).
+//! [`SEEN_LIMIT`]; when full the memory is cleared (the pairs dropped are counted in
+//! `/system/status.json`), so in the worst case a pair is reported again (within the rate
+//! limit).
 //!
 //! Differences from Kismet: the `regex` crate's syntax instead of PCRE (a pattern using
 //! look-around or backreferences is refused at startup instead of being accepted); a
@@ -104,6 +105,8 @@ impl SsidCanary {
 struct Seen {
     map: HashMap<MacAddr, Vec<Box<[u8]>>>,
     count: usize,
+    /// Pairs dropped when the memory was cleared.
+    dropped: u64,
 }
 
 impl Seen {
@@ -118,6 +121,7 @@ impl Seen {
         }
         if self.count >= SEEN_LIMIT {
             self.map.clear();
+            self.dropped += self.count as u64;
             self.count = 0;
         }
         self.map.entry(client).or_default().push(ssid.into());
@@ -144,6 +148,10 @@ fn requested_ssid<'p>(ctx: &Context<'p, '_>) -> Option<&'p [u8]> {
 }
 
 impl Detector for SsidCanary {
+    fn evicted(&self) -> u64 {
+        self.seen.dropped
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;
@@ -195,6 +203,19 @@ mod tests {
     use crate::detectors::testing::*;
 
     const RULES: &str = "alert=SSIDCANARY,100/min,10/sec\nssidcanary=Corp:ssid=\"^CorpNet$\"\nssidcanary=Any:ssid=\"(?i)corp\"\n";
+
+    #[test]
+    fn the_reported_pairs_are_bounded_and_drops_counted() {
+        let mut seen = super::Seen::default();
+        for i in 0..(super::SEEN_LIMIT as u32 + 5) {
+            let b = i.to_be_bytes();
+            let mac = kismetdb::MacAddr::new([0x02, 0, b[0], b[1], b[2], b[3]]);
+            assert!(seen.first_time(mac, b"CorpNet"));
+            assert!(!seen.first_time(mac, b"CorpNet"));
+        }
+        assert_eq!(seen.count, 5);
+        assert_eq!(seen.dropped, super::SEEN_LIMIT as u64);
+    }
 
     fn texts(frames: &[(Vec<u8>, i64, i64)], config: &str) -> Vec<String> {
         run_alerts(frames, config)

@@ -17,9 +17,9 @@
 //! here has already applied the packet, so the detector keeps its own last-seen time per
 //! watched device (refreshed from the tracker once per second, so frames only the tracker saw,
 //! such as duplicates, count too). State: one entry per distinct tracked device that matches a
-//! rule, bounded by the tracker's device count (one entry per rule for exact MACs).
-
-use osprey_tracker::FastHashMap as HashMap;
+//! rule (one per rule for exact MACs), at most `detector_max_macs` (when full, the least
+//! recently seen tenth is dropped, see `crate::bounded`: such a device is "found" again when
+//! next seen, as a device the tracker removed and sees again is new).
 
 use kismetdb::{MacAddr, Timestamp};
 use osprey_alerts::{AlertRef, AlertTracker};
@@ -27,6 +27,7 @@ use osprey_dissect::Phy;
 use osprey_tracker::Tracker;
 
 use super::{candidates, device_channel, MacMask};
+use crate::bounded::BoundedMap;
 use crate::{Context, Detector, Findings};
 
 /// The definition's description.
@@ -43,21 +44,25 @@ pub struct DeviceFound {
     r: Option<AlertRef>,
     watch: Vec<MacMask>,
     timeout: i64,
-    seen: HashMap<(Phy, MacAddr), Seen>,
+    seen: BoundedMap<(Phy, MacAddr), Seen>,
 }
 
 impl DeviceFound {
-    pub(crate) fn new(r: Option<AlertRef>, watch: Vec<MacMask>, timeout: u32) -> Self {
+    pub(crate) fn new(r: Option<AlertRef>, watch: Vec<MacMask>, timeout: u32, max: usize) -> Self {
         DeviceFound {
             r,
             watch,
             timeout: i64::from(timeout),
-            seen: HashMap::default(),
+            seen: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for DeviceFound {
+    fn evicted(&self) -> u64 {
+        self.seen.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;

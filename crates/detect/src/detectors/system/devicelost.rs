@@ -15,9 +15,11 @@
 //! DEVICEFOUND's condition holds again (new, or back after `devicefound_timeout`); Osprey
 //! checks every capture second, and a device that is seen again is watched again, so each
 //! silence longer than the timeout is reported once. State: one entry per distinct tracked
-//! device that matches a rule.
-
-use osprey_tracker::FastHashMap as HashMap;
+//! device that matches a rule, at most `detector_max_macs` (when full, the least recently
+//! seen tenth is dropped, see `crate::bounded`, and is not reported lost; with mask rules
+//! matching a flood of addresses). A watched device the tracker removed (device limit, idle
+//! timeout) is still reported when its silence exceeds the timeout, with its name and channel
+//! as last seen.
 
 use kismetdb::{MacAddr, Timestamp};
 use osprey_alerts::{AlertRef, AlertTracker, RaiseOutcome};
@@ -25,6 +27,7 @@ use osprey_dissect::Phy;
 use osprey_tracker::Tracker;
 
 use super::{candidates, device_channel, MacMask};
+use crate::bounded::BoundedMap;
 use crate::{Context, Detector, Findings};
 
 /// The definition's description.
@@ -36,6 +39,9 @@ struct Seen {
     last: i64,
     packets: u64,
     present: bool,
+    /// Name and channel as of the last check (for a device the tracker has removed).
+    name: Box<str>,
+    channel: Box<str>,
 }
 
 /// The detector.
@@ -43,21 +49,25 @@ pub struct DeviceLost {
     r: Option<AlertRef>,
     watch: Vec<MacMask>,
     timeout: i64,
-    seen: HashMap<(Phy, MacAddr), Seen>,
+    seen: BoundedMap<(Phy, MacAddr), Seen>,
 }
 
 impl DeviceLost {
-    pub(crate) fn new(r: Option<AlertRef>, watch: Vec<MacMask>, timeout: u32) -> Self {
+    pub(crate) fn new(r: Option<AlertRef>, watch: Vec<MacMask>, timeout: u32, max: usize) -> Self {
         DeviceLost {
             r,
             watch,
             timeout: i64::from(timeout),
-            seen: HashMap::default(),
+            seen: BoundedMap::new(max),
         }
     }
 }
 
 impl Detector for DeviceLost {
+    fn evicted(&self) -> u64 {
+        self.seen.evicted()
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, _alerts: &mut AlertTracker, _f: &mut Findings) {
         if self.r.is_none() {
             return;
@@ -70,10 +80,12 @@ impl Detector for DeviceLost {
             let Some(dev) = ctx.devices.get(p.phy, &mac) else {
                 continue;
             };
-            let s = self.seen.entry((p.phy, mac)).or_insert(Seen {
+            let (s, _) = self.seen.get_or_insert_with((p.phy, mac), || Seen {
                 last: dev.last_time,
                 packets: 0,
                 present: true,
+                name: dev.name().into(),
+                channel: device_channel(dev).into(),
             });
             if s.packets != dev.packets {
                 s.packets = dev.packets;
@@ -94,26 +106,25 @@ impl Detector for DeviceLost {
             return;
         };
         for ((phy, mac), s) in self.seen.iter_mut() {
-            let Some(dev) = devices.get(*phy, mac) else {
-                continue;
-            };
-            if dev.packets != s.packets {
+            // A device the tracker removed keeps what was last seen of it.
+            let dev = devices.get(*phy, mac);
+            if let Some(dev) = dev.filter(|d| d.packets != s.packets) {
                 s.packets = dev.packets;
                 s.last = s.last.max(dev.last_time);
                 s.present = true;
+                s.name = dev.name().into();
+                s.channel = device_channel(dev).into();
             }
             if !s.present || now.sec - s.last <= self.timeout {
                 continue;
             }
             s.present = false;
             let text = format!(
-                "Monitored device {} ({}) hasn't been seen for {} seconds.",
-                dev.mac,
-                dev.name(),
-                self.timeout
+                "Monitored device {mac} ({}) hasn't been seen for {} seconds.",
+                s.name, self.timeout
             );
             let z = MacAddr::ZERO;
-            let outcome = alerts.raise(r, now, z, dev.mac, z, z, &device_channel(dev), &text);
+            let outcome = alerts.raise(r, now, z, *mac, z, z, &s.channel, &text);
             // Raised by the timer, not by the packet being processed: no packet tags.
             if let RaiseOutcome::Raised(a) = outcome {
                 f.alerts.push(a);
@@ -165,6 +176,26 @@ mod tests {
                 (241, text.to_string(), vec![])
             ]
         );
+    }
+
+    #[test]
+    fn a_device_the_tracker_removed_is_still_reported_lost() {
+        // The watched AP at 100, then 40 other access points fill a tracker of 16 devices:
+        // the AP, least recently seen, is removed; its silence is still reported, once.
+        let mut frames = vec![(beacon_from(AP, 1), 100, 0)];
+        for i in 0..40u8 {
+            let mut mac = OTHER;
+            mac[5] = i;
+            frames.push((beacon_from(mac, u16::from(i)), 110, i64::from(i)));
+        }
+        frames.push((beacon_from(OTHER, 50), 170, 0));
+        frames.push((beacon_from(OTHER, 51), 240, 0));
+        let got = lost(
+            &frames,
+            "devicelost=00:11:22:33:44:55\ntracker_max_devices=16",
+        );
+        let text = "Monitored device 00:11:22:33:44:55 (net) hasn't been seen for 60 seconds.";
+        assert_eq!(got, vec![(170, text.to_string(), vec![])]);
     }
 
     #[test]

@@ -195,6 +195,7 @@ pub fn register_devices(reg: &mut Registry<'_>) -> Result<(), osprey_config::Err
     let lost = watch_list(reg, "devicelost")?;
     let found_timeout = reg.options.get::<u32>("devicefound_timeout", 60)?;
     let lost_timeout = reg.options.get::<u32>("devicelost_timeout", 60)?;
+    let max = super::max_macs(reg.options)?;
     let r = reg.activate_phy(
         "DEVICEFOUND",
         "SYSTEM",
@@ -203,7 +204,7 @@ pub fn register_devices(reg: &mut Registry<'_>) -> Result<(), osprey_config::Err
         PHY_ANY,
     );
     if !found.is_empty() {
-        reg.add(devicefound::DeviceFound::new(r, found, found_timeout));
+        reg.add(devicefound::DeviceFound::new(r, found, found_timeout, max));
     }
     let r = reg.activate_phy(
         "DEVICELOST",
@@ -213,7 +214,7 @@ pub fn register_devices(reg: &mut Registry<'_>) -> Result<(), osprey_config::Err
         PHY_ANY,
     );
     if !lost.is_empty() {
-        reg.add(devicelost::DeviceLost::new(r, lost, lost_timeout));
+        reg.add(devicelost::DeviceLost::new(r, lost, lost_timeout, max));
     }
     Ok(())
 }

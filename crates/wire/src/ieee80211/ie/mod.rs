@@ -495,6 +495,11 @@ impl<'a> Elements<'a> {
         }
     }
 
+    /// The whole buffer being walked: every [`Element::offset`] is relative to it.
+    pub fn buffer(&self) -> &'a [u8] {
+        self.buf
+    }
+
     /// The bytes not yet walked.
     pub fn remaining(&self) -> &'a [u8] {
         read::tail(self.buf, self.pos)
