@@ -174,10 +174,15 @@ fn clean_close_leaves_one_legacy_format_file() {
     let reference =
         std::fs::read(common::shared_data().join("reference/krack_example-tptk-attack.kismet"))
             .unwrap();
-    // Page size, file format write/read versions (1 = rollback journal, not WAL), schema format,
-    // text encoding: as in Kismet's own logs.
-    assert_eq!(&ours[16..20], &reference[16..20]);
-    assert_eq!(&ours[16..18], &[0x10, 0x00]);
+    // File format write/read versions (1 = rollback journal, not WAL), schema format, text
+    // encoding: as in Kismet's own logs. The page size is Osprey's (Kismet leaves SQLite's 4 KiB
+    // default; any SQLite reads either).
+    assert_eq!(&reference[16..18], &[0x10, 0x00]);
+    assert_eq!(
+        &ours[16..18],
+        &(kismetdb::writer::PAGE_SIZE as u16).to_be_bytes()
+    );
+    assert_eq!(&ours[18..20], &reference[18..20]);
     assert_eq!(&ours[18..20], &[1, 1]);
     assert_eq!(&ours[44..48], &reference[44..48]);
     assert_eq!(&ours[56..60], &reference[56..60]);

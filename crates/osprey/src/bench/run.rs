@@ -10,7 +10,7 @@
 //! The **ceiling** is measured in the same run by a child process too (`bench run
 //! --ceiling-into DB CAPTURE`, a hidden option): a fresh SQLite file holding only the kismetdb
 //! `packets` table (the kismetdb crate's own `CREATE TABLE`), the PRAGMAs the kismetdb writer
-//! uses (`journal_mode=PERSIST`, `synchronous=FULL`, its 16 MiB page cache), one prepared
+//! uses (16 KiB pages, `journal_mode=PERSIST`, `synchronous=FULL`, its 16 MiB page cache), one prepared
 //! INSERT, a transaction per 100 000 rows, one row per frame of the capture with the frame's
 //! bytes as the blob. Only the transactions are timed (the capture is read into a 100 000-frame
 //! batch between them), so it is the insert rate alone: nothing end to end can beat it.
@@ -486,6 +486,9 @@ fn insert_batch(
 pub fn ceiling_once(capture: &Path, db: &Path) -> Result<(u64, Duration), String> {
     let sq = |what: &str, e: rusqlite::Error| format!("{}: {what}: {e}", db.display());
     let conn = rusqlite::Connection::open(db).map_err(|e| sq("creating", e))?;
+    // The kismetdb writer's page size, set before the first page is written.
+    conn.execute_batch(&format!("PRAGMA page_size={}", kismetdb::writer::PAGE_SIZE))
+        .map_err(|e| sq("page_size", e))?;
     conn.execute_batch(kismetdb::Table::Packets.create_sql())
         .map_err(|e| sq("creating the packets table", e))?;
     let mode: String = conn
