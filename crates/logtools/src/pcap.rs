@@ -2034,7 +2034,8 @@ mod tests {
         }
     }
 
-    fn log_with(path: &Path, rows: &[PacketRow<'_>]) {
+    /// A new log holding datasource `SRC_A` ("wifi-a" on wlan0mon).
+    fn writer_with_source_a(path: &Path) -> Writer {
         let mut w = Writer::create(path, WriterOptions::default()).unwrap();
         w.insert_datasource(&DatasourceRow {
             uuid: SRC_A.parse().unwrap(),
@@ -2045,6 +2046,11 @@ mod tests {
             json: Cow::Borrowed(b"{}"),
         })
         .unwrap();
+        w
+    }
+
+    fn log_with(path: &Path, rows: &[PacketRow<'_>]) {
+        let mut w = writer_with_source_a(path);
         for r in rows {
             w.insert_packet(r).unwrap();
         }
@@ -2456,16 +2462,7 @@ mod tests {
     /// some are empty), tags, locations, two datasources, two link types, several addresses,
     /// with the packets' pages interleaved with those of the messages table.
     fn varied_log(path: &Path, n: usize) {
-        let mut w = Writer::create(path, WriterOptions::default()).unwrap();
-        w.insert_datasource(&DatasourceRow {
-            uuid: SRC_A.parse().unwrap(),
-            typestring: Cow::Borrowed("linuxwifi"),
-            definition: Cow::Borrowed("wlan0mon:type=linuxwifi"),
-            name: Cow::Borrowed("wifi-a"),
-            interface: Cow::Borrowed("wlan0mon"),
-            json: Cow::Borrowed(b"{}"),
-        })
-        .unwrap();
+        let mut w = writer_with_source_a(path);
         let mut rng = Lcg(7);
         for i in 0..n {
             let len = match rng.next() % 10 {

@@ -292,22 +292,8 @@ pub fn handle(state: &State, m: &Matched, cmd: &Command, login: &Login) -> Reply
                 .filter(|x| x.sec > ts)
                 .map(|x| x.json)
                 .collect();
-            let items = match simplify_all(cmd, items) {
-                Ok(i) => i,
-                Err(r) => return r,
-            };
-            let body = format!(
-                "{{\"kismet.messagebus.list\": [{}], \"kismet.messagebus.timestamp\": {}}}",
-                items.join(", "),
-                b.clock().trunc() as i64
-            );
-            let fmt = fmt_of(m);
-            if fmt == Format::Json {
-                Reply::ok(fmt.content_type(), body)
-            } else {
-                let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                render_value(m, &v)
-            }
+            let clock = serde_json::Value::from(b.clock().trunc() as i64);
+            render_wrapped(m, cmd, items, "kismet.messagebus", clock)
         }
         Endpoint::AllSources => render(m, cmd, b.datasources()),
         Endpoint::DeviceView | Endpoint::DeviceByKey | Endpoint::DevicesSince => {
@@ -382,15 +368,32 @@ fn alerts_since(m: &Matched, cmd: &Command, items: Vec<AlertItem>) -> Reply {
 
 /// `/alerts/wrapped/last-time/{ts}/alerts`: the alerts after the time, with the clock.
 fn alerts_since_wrapped(m: &Matched, cmd: &Command, items: Vec<AlertItem>, clock: f64) -> Reply {
-    let items: Vec<String> = items.into_iter().map(|a| a.json).collect();
+    let items = items.into_iter().map(|a| a.json).collect();
+    render_wrapped(
+        m,
+        cmd,
+        items,
+        "kismet.alert",
+        serde_json::Value::from(clock),
+    )
+}
+
+/// Kismet's wrapped "since" answer: `{"PREFIX.list": [items], "PREFIX.timestamp": clock}`,
+/// the items simplified by the command's fields, rendered in the requested format.
+fn render_wrapped(
+    m: &Matched,
+    cmd: &Command,
+    items: Vec<String>,
+    prefix: &str,
+    clock: serde_json::Value,
+) -> Reply {
     let items = match simplify_all(cmd, items) {
         Ok(i) => i,
         Err(r) => return r,
     };
     let body = format!(
-        "{{\"kismet.alert.list\": [{}], \"kismet.alert.timestamp\": {}}}",
-        items.join(", "),
-        serde_json::Value::from(clock)
+        "{{\"{prefix}.list\": [{}], \"{prefix}.timestamp\": {clock}}}",
+        items.join(", ")
     );
     let fmt = fmt_of(m);
     if fmt == Format::Json {

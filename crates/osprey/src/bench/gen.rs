@@ -221,10 +221,11 @@ fn pcap_header() -> [u8; 24] {
 // Randomness
 
 /// xorshift64* seeded through splitmix64: small, fast, and the same on every platform.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    /// The generator for `seed`.
+    pub(crate) fn new(seed: u64) -> Rng {
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -242,7 +243,7 @@ impl Rng {
         ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
     }
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi - lo + 1)
     }
     /// True with probability `p` percent.

@@ -612,13 +612,9 @@ fn poll(
     client: u64,
     stop: &AtomicBool,
 ) -> ClientStats {
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ client.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    let mut jitter = move |per_mille_from: u64, span: u64| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        interval.mul_f64((per_mille_from + rng % span.max(1)) as f64 / 1000.0)
-    };
+    let mut rng = super::gen::Rng::new(client);
+    // `interval` times a random per mille in `lo..=hi`.
+    let mut jitter = move |lo: u64, hi: u64| interval.mul_f64(rng.range(lo, hi) as f64 / 1000.0);
     if !interval.is_zero() {
         std::thread::sleep(jitter(0, 1000));
     }
@@ -665,7 +661,7 @@ fn poll(
             }
         }
         if !interval.is_zero() {
-            std::thread::sleep(jitter(500, 1000));
+            std::thread::sleep(jitter(500, 1500));
         }
     }
     st
