@@ -40,6 +40,22 @@ pub struct Frame<'a> {
     pub gps: Option<kismetdb::GpsFix>,
 }
 
+impl<'a> Frame<'a> {
+    /// A frame captured whole (`orig_len` is `data.len()`), on interface 0, with no file
+    /// offset and no GPS: the frames tests and generators build by hand.
+    pub fn whole(ts: Timestamp, dlt: u32, data: &'a [u8]) -> Frame<'a> {
+        Frame {
+            ts,
+            dlt,
+            data,
+            orig_len: u32::try_from(data.len()).unwrap_or(u32::MAX),
+            interface: 0,
+            offset: 0,
+            gps: None,
+        }
+    }
+}
+
 /// What the callback tells the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {

@@ -77,14 +77,20 @@ impl<K: Hash + Eq + Copy, V> BoundedMap<K, V> {
     /// The entry of `key`, made by `make` (after making room) if absent; and whether it is
     /// new.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> (&mut V, bool) {
+        use std::collections::hash_map::Entry;
         let s = self.next_stamp();
-        let new = !self.map.contains_key(&key);
-        if new {
+        // Only a full map needs the second lookup (room is made before the entry is taken).
+        if self.map.len() >= self.max && !self.map.contains_key(&key) {
             self.make_room();
         }
-        let (v, t) = self.map.entry(key).or_insert_with(|| (make(), 0));
-        *t = s;
-        (v, new)
+        match self.map.entry(key) {
+            Entry::Occupied(e) => {
+                let (v, t) = e.into_mut();
+                *t = s;
+                (v, false)
+            }
+            Entry::Vacant(e) => (&mut e.insert((make(), s)).0, true),
+        }
     }
 
     /// Sets the entry of `key` (making room first if it is new); returns the one replaced.

@@ -10,6 +10,7 @@
 
 pub(crate) mod bounded;
 pub mod detectors;
+pub(crate) mod repeat;
 
 use kismetdb::Timestamp;
 use osprey_alerts::{Alert, AlertTracker, RaiseOutcome};
@@ -169,6 +170,15 @@ pub trait Detector: Send {
         0
     }
 
+    /// True for a detector that keeps no state and whose verdict on a clean beacon or probe
+    /// response depends only on the bytes `osprey_dissect::repeat` compares (not the duration,
+    /// receiver, sequence number, timestamp or the contents of the first TIM element): having found
+    /// nothing in a frame, it would find nothing in a repeat of it, which it is then not
+    /// shown.
+    fn stateless(&self) -> bool {
+        false
+    }
+
     /// Called as capture time passes (at most once per capture second, with the time of the
     /// newest packet), for alerts raised by timers rather than packets (DEVICELOST).
     fn tick(
@@ -200,6 +210,19 @@ impl Interest {
 
     /// Data frames of every subtype.
     pub const DATA: Interest = Interest(0xffff << 32);
+
+    /// Management frames of every subtype.
+    pub const MGMT: Interest = Interest(0xffff);
+
+    /// Every 802.11 frame whose header was read: management, control, data, extension.
+    pub const DOT11: Interest = Interest((1 << 49) - 1);
+
+    /// Bluetooth LE packets.
+    pub const BTLE: Interest = Interest(1 << 49);
+
+    /// Packets with no decoded link: undecoded link types, and frames whose 802.11 header
+    /// did not parse.
+    pub const UNDECODED: Interest = Interest(1 << 50);
 
     /// Both sets.
     pub const fn or(self, other: Interest) -> Interest {
@@ -248,6 +271,12 @@ impl<'p, 'a> Context<'p, 'a> {
             observed,
             elements: std::cell::OnceCell::new(),
         }
+    }
+
+    /// When this packet is a beacon or probe response whose bytes repeat the last one of its
+    /// BSSID and subtype (see `osprey_dissect::repeat`), that frame's packet number.
+    pub(crate) fn repeat_of(&self) -> Option<u64> {
+        self.packet.repeat_of
     }
 
     /// The elements of `elements`' frame (the packet's own management frame), from the table

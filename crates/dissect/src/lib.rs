@@ -18,6 +18,7 @@ pub mod channel;
 pub mod crc32;
 mod dedup;
 pub mod dot11;
+pub mod repeat;
 
 use kismetdb::{GpsFix, MacAddr, Timestamp};
 use osprey_capture::{dlt, Frame};
@@ -120,6 +121,11 @@ pub struct Packet<'a> {
     pub decode_error: Option<osprey_wire::Error>,
     /// Kismet's duplicate flag.
     pub duplicate: bool,
+    /// For a clean, non-duplicate beacon or probe response that repeats the last one of its
+    /// BSSID and subtype byte for byte (but for the duration, receiver, sequence number,
+    /// timestamp and TIM contents): that frame's packet number. What the tracker and the
+    /// detectors read from that frame holds for this one. See [`repeat`].
+    pub repeat_of: Option<u64>,
     /// CRC-32 of the decapsulated frame (without FCS), the duplicate key.
     pub hash: u32,
     /// Packet number as Kismet assigns it (`packets.packetid`): originals are numbered 1, 3,
@@ -157,12 +163,15 @@ pub struct DissectStats {
     pub errors: u64,
     /// Packets flagged as duplicates.
     pub duplicates: u64,
+    /// Entries of the repeat filter dropped to stay within [`repeat::MAX_NETWORKS`].
+    pub repeats_dropped: u64,
 }
 
 /// Dissects frames one after another, keeping the duplicate ring and packet counter.
 #[derive(Default)]
 pub struct Dissector {
     dups: DuplicateFilter,
+    repeats: repeat::RepeatFilter,
     stats: DissectStats,
     next_id: u64,
 }
@@ -185,7 +194,17 @@ impl Dissector {
 
     /// Counters so far.
     pub fn stats(&self) -> DissectStats {
-        self.stats
+        DissectStats {
+            repeats_dropped: self.repeats.dropped,
+            ..self.stats
+        }
+    }
+
+    /// Whether repeated beacons and probe responses are named ([`Packet::repeat_of`]); on by
+    /// default. Off, every packet is read in full by the tracker and the detectors, which the
+    /// tests use to show that the shortcut changes nothing.
+    pub fn set_repeats(&mut self, on: bool) {
+        self.repeats.set_enabled(on);
     }
 
     /// Dissects one frame.
@@ -210,6 +229,7 @@ impl Dissector {
             error: None,
             decode_error: None,
             duplicate: false,
+            repeat_of: None,
             hash: 0,
             packet_no: self.stats.packets,
             gps: frame.gps,
@@ -317,6 +337,7 @@ impl Dissector {
         if p.duplicate {
             self.stats.duplicates += 1;
         }
+        p.repeat_of = self.repeats.check(&p);
         if p.error.is_some() {
             self.stats.errors += 1;
         }

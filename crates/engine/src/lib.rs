@@ -65,7 +65,8 @@ pub struct DeviceCounts {
     pub limit: u64,
     /// `tracker_device_timeout` in seconds (0: never).
     pub idle_timeout: u64,
-    /// Entries of per-address detector state dropped to stay within the detectors' bounds.
+    /// Entries of per-address detector state dropped to stay within the detectors' bounds,
+    /// and of the dissector's repeat filter (`osprey_dissect::repeat`), which serves them.
     pub detector_state_evicted: u64,
 }
 
@@ -348,7 +349,9 @@ impl Engine {
             evicted_idle: s.evicted_idle,
             limit: l.max_devices as u64,
             idle_timeout: l.idle_timeout.max(0) as u64,
-            detector_state_evicted: self.detectors.state_evicted(),
+            // The repeat filter serves the detectors (and the tracker): counted with them.
+            detector_state_evicted: self.detectors.state_evicted()
+                + self.dissector.stats().repeats_dropped,
         }
     }
 
@@ -900,15 +903,7 @@ mod tests {
     }
 
     fn feed(e: &mut Engine, bytes: &[u8], sec: i64) {
-        let frame = Frame {
-            ts: Timestamp::new(sec, 0),
-            dlt: 105,
-            data: bytes,
-            orig_len: bytes.len() as u32,
-            interface: 0,
-            offset: 0,
-            gps: None,
-        };
+        let frame = Frame::whole(Timestamp::new(sec, 0), 105, bytes);
         e.process(&frame).unwrap();
     }
 

@@ -86,10 +86,19 @@ fn hex_val(c: u8) -> Option<u8> {
 ///
 /// Text form is upper-case hex bytes joined by `:` (`AA:BB:CC:0D:0E:0F`), as Kismet's
 /// `mac_to_string` writes it. "No address" is [`MacAddr::ZERO`], `00:00:00:00:00:00`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MacAddr {
     bytes: [u8; 8],
     len: u8,
+}
+
+/// One word per address: the hash maps of the packet path look an address up several times
+/// per packet, and a derived `Hash` feeds the hasher three times (array length, bytes,
+/// length). Addresses that differ only in `len` may share the word; `Eq` tells them apart.
+impl std::hash::Hash for MacAddr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from_le_bytes(self.bytes).rotate_left(4) ^ u64::from(self.len));
+    }
 }
 
 impl MacAddr {

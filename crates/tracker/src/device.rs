@@ -126,6 +126,24 @@ pub struct Device {
     /// GPS bounding box and running average: (min lat, min lon, max lat, max lon, sum lat,
     /// sum lon, count).
     pub location: Option<(f64, f64, f64, f64, f64, f64, u64)>,
+    /// What this access point's last beacon and last probe response advertised, for their
+    /// repeats ([`Packet::repeat_of`]); boxed, as most devices are clients.
+    read: Option<Box<[Option<AdvertRead>; 2]>>,
+}
+
+/// What a beacon or probe response advertised, as [`Device::management`] reads it, with the
+/// packet it was read from. A repeat of that packet advertises the same: the SSID is at the
+/// same place in its bytes.
+#[derive(Clone, Copy, Debug)]
+struct AdvertRead {
+    packet: u64,
+    /// Where the SSID is in the frame's bytes, and its length.
+    ssid_at: usize,
+    ssid_len: usize,
+    channel: Option<u8>,
+    country: Option<[u8; 2]>,
+    wps_state: Option<u8>,
+    crypt: &'static str,
 }
 
 impl Device {
@@ -159,6 +177,7 @@ impl Device {
             client_of: BTreeSet::new(),
             seen_by: Counts::default(),
             location: None,
+            read: None,
         }
     }
 
@@ -229,37 +248,24 @@ impl Device {
                         .unwrap_or(0)
                 };
                 let (interval, capability) = (le16(8), le16(10));
-                // One pass over the elements; nothing is copied unless the SSID is new.
-                let mut ssid: Option<&[u8]> = None;
-                let (mut channel, mut country, mut wps_state) = (None, None, None);
-                let (mut rsn, mut wpa) = (None, false);
-                if let Some(els) = d.elements() {
-                    for e in els {
-                        match e.id {
-                            ie::id::SSID if ssid.is_none() => ssid = Some(e.data),
-                            ie::id::DS_PARAMS => channel = e.data.first().copied(),
-                            ie::id::COUNTRY => {
-                                if let Some(c) = e.data.get(0..2) {
-                                    country = Some([c[0], c[1]]);
-                                }
-                            }
-                            ie::id::RSN => rsn = Some(e.data),
-                            ie::id::VENDOR => {
-                                wpa |= e.data.starts_with(&[0x00, 0x50, 0xf2, 0x01]);
-                                if let Some(Ok(w)) = e.wps() {
-                                    wps_state = w.state.or(wps_state);
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                let slot = usize::from(subtype == mgmt::BEACON);
+                let kept = self.read.as_ref().and_then(|r| r[slot]);
+                let read = match kept {
+                    Some(k) if p.repeat_of == Some(k.packet) => k,
+                    _ => read_advert(d, capability),
+                };
+                let ssid = d.bytes().get(read.ssid_at..read.ssid_at + read.ssid_len);
+                let (channel, country, wps_state, crypt) =
+                    (read.channel, read.country, read.wps_state, read.crypt);
+                self.read.get_or_insert_with(Default::default)[slot] = Some(AdvertRead {
+                    packet: p.packet_no,
+                    ..read
+                });
                 let ssid = ssid.unwrap_or(&[]);
                 if subtype == mgmt::PROBE_RESP && !self.responded.contains(ssid) {
                     self.responded.insert(ssid.to_vec());
                     new_ssid = true;
                 }
-                let crypt = crypt_kind(rsn, wpa, capability);
                 let t = p.ts.sec;
                 let rec = match self.advertised.iter().position(|a| a.ssid == ssid) {
                     Some(i) => &mut self.advertised[i],
@@ -355,6 +361,52 @@ impl Device {
 
 /// Kismet-style crypto summary of a beacon or probe response, from its RSN element (the
 /// first AKM), a WPA vendor element, or the privacy bit of the capability field.
+/// Reads what a beacon or probe response advertises, in one pass over its elements (nothing
+/// is copied).
+fn read_advert(d: &Dot11<'_>, capability: u16) -> AdvertRead {
+    let mut ssid: Option<&[u8]> = None;
+    let (mut channel, mut country, mut wps_state) = (None, None, None);
+    let (mut rsn, mut wpa) = (None, false);
+    if let Some(els) = d.elements() {
+        for e in els {
+            match e.id {
+                ie::id::SSID if ssid.is_none() => ssid = Some(e.data),
+                ie::id::DS_PARAMS => channel = e.data.first().copied(),
+                ie::id::COUNTRY => {
+                    if let Some(c) = e.data.get(0..2) {
+                        country = Some([c[0], c[1]]);
+                    }
+                }
+                ie::id::RSN => rsn = Some(e.data),
+                ie::id::VENDOR => {
+                    wpa |= e.data.starts_with(&[0x00, 0x50, 0xf2, 0x01]);
+                    if let Some(Ok(w)) = e.wps() {
+                        wps_state = w.state.or(wps_state);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // The SSID's place in the frame (the element data is a slice of it).
+    let frame = d.bytes().as_ptr_range();
+    let (ssid_at, ssid_len) = match ssid {
+        Some(s) if frame.contains(&s.as_ptr()) => {
+            (s.as_ptr() as usize - frame.start as usize, s.len())
+        }
+        _ => (0, 0),
+    };
+    AdvertRead {
+        packet: 0,
+        ssid_at,
+        ssid_len,
+        channel,
+        country,
+        wps_state,
+        crypt: crypt_kind(rsn, wpa, capability),
+    }
+}
+
 fn crypt_kind(rsn: Option<&[u8]>, wpa: bool, capability: u16) -> &'static str {
     use osprey_wire::ieee80211::ie::Akm;
     if let Some(data) = rsn {
@@ -423,5 +475,72 @@ impl<K: Ord + Copy> Counts<K> {
     /// The counts in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &u64)> {
         self.entries.iter().map(|(k, n)| (k, n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use osprey_capture::Frame;
+    use osprey_dissect::Dissector;
+
+    use crate::Tracker;
+
+    /// A beacon of 02:00:00:00:00:01 advertising `ssid` on `channel`, with sequence number
+    /// `seq` (which also sets the timestamp and the TIM's DTIM count).
+    fn beacon(ssid: &str, channel: u8, seq: u16) -> Vec<u8> {
+        let ap = [0x02, 0, 0, 0, 0, 1];
+        let mut f = vec![0x80, 0, 0, 0];
+        f.extend([0xff; 6]);
+        f.extend(ap);
+        f.extend(ap);
+        f.extend((seq << 4).to_le_bytes());
+        f.extend(u64::from(seq).to_le_bytes());
+        f.extend([100, 0, 0x11, 0]);
+        f.extend([0, ssid.len() as u8]);
+        f.extend(ssid.as_bytes());
+        f.extend([5, 4, (seq % 3) as u8, 3, 0, 0]);
+        f.extend([3, 1, channel]);
+        f
+    }
+
+    /// Tracks the frames; the access point's advertised SSIDs: (SSID, channel, beacons).
+    fn advertised(frames: &[Vec<u8>], repeats: bool) -> Vec<(String, Option<u8>, u64)> {
+        let mut dis = Dissector::new();
+        dis.set_repeats(repeats);
+        let mut tr = Tracker::new();
+        for (i, f) in frames.iter().enumerate() {
+            let fr = Frame::whole(kismetdb::Timestamp::new(100 + i as i64, 0), 105, f);
+            let p = dis.dissect(&fr);
+            tr.observe(&p, kismetdb::Uuid::NIL);
+        }
+        let ap = &tr.devices()[0];
+        ap.advertised
+            .iter()
+            .map(|a| {
+                (
+                    String::from_utf8_lossy(&a.ssid).into_owned(),
+                    a.channel,
+                    a.beacons,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeats_are_read_as_their_originals_and_changes_in_full() {
+        let frames = [
+            beacon("a", 1, 1),
+            beacon("a", 1, 2),
+            beacon("b", 6, 3),
+            beacon("b", 6, 4),
+            beacon("a", 1, 5),
+            beacon("a", 11, 6),
+        ];
+        let want = vec![
+            ("a".to_string(), Some(11), 4),
+            ("b".to_string(), Some(6), 2),
+        ];
+        assert_eq!(advertised(&frames, true), want);
+        assert_eq!(advertised(&frames, false), want);
     }
 }

@@ -323,15 +323,7 @@ mod tests {
             f.extend((self.seq << 4).to_le_bytes());
             // Body: an empty SSID element and one rate (enough for any subtype used here).
             f.extend([0, 0, 1, 1, 0x82, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            let frame = osprey_capture::Frame {
-                ts: Timestamp::new(sec, 0),
-                dlt: 105,
-                data: &f,
-                orig_len: f.len() as u32,
-                interface: 0,
-                offset: 0,
-                gps: None,
-            };
+            let frame = osprey_capture::Frame::whole(Timestamp::new(sec, 0), 105, &f);
             let p = self.dis.dissect(&frame);
             self.tracker.observe(&p, Uuid::NIL)
         }

@@ -181,7 +181,9 @@ pub const STATE_OPTIONS: &[OptionDoc] = &[OptionDoc {
     help: "How many addresses (or address pairs) each detector outside the data group keeps
 state for: DEAUTHFLOOD's networks, BSSTIMESTAMP's clocks, ADHOCCONFLICT's modes, the SSID
 records of CRYPTODROP, ADVCRYPTCHANGE, CHANCHANGE, PROBECHAN, DOT11D and BEACONRATE, the
-devices DEVICEFOUND and DEVICELOST watch. When a table is full, its least recently used
+devices DEVICEFOUND and DEVICELOST watch, what the element checks found in the last beacon
+and probe response of each network (a repeat of one they found nothing in is not checked
+again). When a table is full, its least recently used
 tenth is dropped (counted in /system/status.json); a network or device dropped is met
 again as new. The data group has data_max_devices.",
 }];
@@ -273,6 +275,11 @@ pub struct Detectors {
     /// that does not look at its class.
     clean: Dispatch,
     damaged: Dispatch,
+    /// Per detector (index into `all`): [`Detector::stateless`].
+    stateless: Box<[bool]>,
+    /// Per (BSSID, subtype), the last clean beacon or probe response's packet number and
+    /// whether the stateless detectors found nothing in it: a repeat of it is skipped.
+    verdicts: crate::bounded::BoundedMap<(kismetdb::MacAddr, u8), (u64, bool)>,
     last_tick: i64,
 }
 
@@ -341,10 +348,13 @@ impl Detectors {
         eapol::register(&mut reg)?;
         system::register_late(&mut reg)?;
         let (clean, damaged) = dispatch(&reg.detectors);
+        let stateless = reg.detectors.iter().map(|d| d.stateless()).collect();
         Ok(Detectors {
             all: reg.detectors,
             clean,
             damaged,
+            stateless,
+            verdicts: crate::bounded::BoundedMap::new(max_macs(options)?),
             last_tick: i64::MIN,
         })
     }
@@ -358,6 +368,8 @@ impl Detectors {
                 all: Vec::new(),
                 clean: Vec::new(),
                 damaged: Vec::new(),
+                stateless: Box::new([]),
+                verdicts: crate::bounded::BoundedMap::new(DEFAULT_MAX_MACS),
                 last_tick: i64::MIN,
             },
         }
@@ -367,6 +379,10 @@ impl Detectors {
     /// capture clock moved to a new second. Duplicates are not inspected (Kismet does not
     /// classify them), and packets with errors only by detectors that ask for them. Every
     /// emitted alert without evidence gets the packet's number.
+    ///
+    /// A beacon or probe response that repeats the last one of its BSSID
+    /// ([`osprey_dissect::Packet::repeat_of`]) is not shown to the stateless detectors when
+    /// they found nothing in that one: the answer would be the same.
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
@@ -375,11 +391,32 @@ impl Detectors {
             } else {
                 &self.damaged
             };
+            let mut verdict = crate::repeat::key(ctx.packet)
+                .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
+            let skip_stateless = match (&verdict, ctx.packet.repeat_of) {
+                (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,
+                _ => false,
+            };
+            let mut stateless_found = false;
             let class = crate::Interest::class_of(ctx.packet).trailing_zeros() as usize;
             for &n in lists.get(class).map_or(&[][..], |l| &l[..]) {
-                if let Some(d) = self.all.get_mut(usize::from(n)) {
+                let n = usize::from(n);
+                let Some(d) = self.all.get_mut(n) else {
+                    continue;
+                };
+                if self.stateless.get(n).copied().unwrap_or(false) {
+                    if skip_stateless {
+                        continue;
+                    }
+                    let before = (f.alerts.len(), f.tagged.len());
+                    d.inspect(ctx, alerts, &mut f);
+                    stateless_found |= before != (f.alerts.len(), f.tagged.len());
+                } else {
                     d.inspect(ctx, alerts, &mut f);
                 }
+            }
+            if let Some(v) = verdict.as_mut() {
+                **v = (ctx.packet.packet_no, skip_stateless || !stateless_found);
             }
             for a in &mut f.alerts {
                 if a.evidence.is_empty() {
@@ -392,10 +429,27 @@ impl Detectors {
         f
     }
 
+    /// Shows every packet to every detector, whatever its declared interest (for tests that
+    /// hold the interests to what the detectors look at).
+    #[cfg(test)]
+    pub(crate) fn without_interests(mut self) -> Detectors {
+        let all: Box<[u16]> = (0..self.all.len())
+            .filter_map(|n| u16::try_from(n).ok())
+            .collect();
+        let errors: Box<[u16]> = all
+            .iter()
+            .copied()
+            .filter(|&n| self.all[usize::from(n)].sees_errors())
+            .collect();
+        self.clean = vec![all; CLASSES];
+        self.damaged = vec![errors; CLASSES];
+        self
+    }
+
     /// Entries of per-address detector state dropped to stay within the detectors' bounds
     /// (`data_max_devices`, `detector_max_macs` and the fixed ones), since they were made.
     pub fn state_evicted(&self) -> u64 {
-        self.all.iter().map(|d| d.evicted()).sum()
+        self.all.iter().map(|d| d.evicted()).sum::<u64>() + self.verdicts.evicted()
     }
 
     /// Runs the timers if `now` is in a later second than the last run.
@@ -455,15 +509,7 @@ pub(crate) mod testing {
 
     /// A raw 802.11 capture frame at `sec`.`usec`.
     pub fn frame(bytes: &[u8], sec: i64, usec: i64) -> Frame<'_> {
-        Frame {
-            ts: Timestamp::new(sec, usec),
-            dlt: 105,
-            data: bytes,
-            orig_len: bytes.len() as u32,
-            interface: 0,
-            offset: 0,
-            gps: None,
-        }
+        Frame::whole(Timestamp::new(sec, usec), 105, bytes)
     }
 
     /// An AP and a client.
@@ -555,10 +601,11 @@ mod bounds {
                 frames.push((f, 100 + i64::from(i), 0));
             }
         }
-        // The SSID records, BSSTIMESTAMP's clocks, ADHOCCONFLICT's modes and DEAUTHFLOOD's runs
-        // keep 8 networks each: every network beyond the eighth drops one.
+        // The SSID records, BSSTIMESTAMP's clocks, ADHOCCONFLICT's modes, DEAUTHFLOOD's runs and
+        // the element checks' verdicts on the last beacons keep 8 networks each: every network
+        // beyond the eighth drops one.
         let (_, evicted) = run_counted(105, &frames, "detector_max_macs=8");
-        assert_eq!(evicted, 4 * 92);
+        assert_eq!(evicted, 5 * 92);
         let (_, evicted) = run_counted(105, &frames, "");
         assert_eq!(evicted, 0);
         // A flood of networks does not hide the last one's deauthentication flood.

@@ -88,6 +88,10 @@ fn update(slot: &mut Option<Value>, new: &[u8], packet: u64) -> Option<(Box<[u8]
 }
 
 impl Detector for DhcpChange {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.name.is_some() || self.os.is_some())
+    }
+
     fn evicted(&self) -> u64 {
         self.clients.evicted()
     }

@@ -171,6 +171,12 @@ impl DisassocTraffic {
 }
 
 impl Detector for DisassocTraffic {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::MGMT
+            .or(crate::Interest::DATA)
+            .when(self.r.is_some())
+    }
+
     fn evicted(&self) -> u64 {
         self.pairs.evicted() + self.groups.evicted()
     }

@@ -25,6 +25,10 @@ impl BcastDiscon {
 }
 
 impl Detector for BcastDiscon {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::mgmt(1 << 10 | 1 << 12).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(_)) = (self.r, disconnect(ctx)) else {
             return;

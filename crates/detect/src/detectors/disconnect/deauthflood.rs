@@ -47,6 +47,10 @@ impl DeauthFlood {
 }
 
 impl Detector for DeauthFlood {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::mgmt(1 << 10 | 1 << 12).when(self.r.is_some())
+    }
+
     fn evicted(&self) -> u64 {
         self.per_bssid.evicted()
     }

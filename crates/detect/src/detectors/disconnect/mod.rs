@@ -83,6 +83,10 @@ impl InvalidReason {
 }
 
 impl Detector for InvalidReason {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::mgmt(1 << 10 | 1 << 12).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((st, code))) = (self.r, disconnect(ctx)) else {
             return;

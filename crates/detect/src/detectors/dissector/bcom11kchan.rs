@@ -56,6 +56,10 @@ impl Detector for Bcom11kChan {
         Interest::mgmt(bit(13)).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, mgmt(ctx, bit(13))) else {
             return;

@@ -4,12 +4,16 @@
 //! Alerts, in registration order: MSFBCOMSSID, MSFDLINKRATE, MSFNETGEARBEACON, LONGSSID,
 //! WMMOVERFLOW, WMMTSPEC, RSNLOOP, BCOM11KCHAN, QCOMEXTENDED, BADFIXLENIE, RTLWIFIP2P.
 //!
-//! Every check is stateless and looks at one frame. Kismet runs its element checks on beacons
-//! and probe responses only when the element bytes differ from the last ones seen for that
-//! device; Osprey checks every frame. A check walks the element headers (two bytes read per
-//! element, no allocation), which costs about what hashing every element byte and looking up
-//! a per-BSSID table would, without the table; and every copy of an exploit frame then gets
-//! the alert tag, not only the first.
+//! Every check is stateless and looks at one frame; all but MSFNETGEARBEACON, which reads a
+//! fixed offset that a TIM element may cover, declare it ([`crate::Detector::stateless`]). Kismet
+//! runs its element checks on beacons and probe responses only when a checksum of the element
+//! bytes differs from the last one seen for that device, so a frame crafted to match the
+//! checksum passes unchecked, and only the first copy of an exploit frame is tagged. Osprey
+//! checks every frame, except a beacon or probe response that repeats the last one of its
+//! BSSID byte for byte (but for the duration, receiver, sequence number, timestamp and TIM
+//! contents) when
+//! none of these checks found anything in that one: the answer would be the same (see
+//! `crate::repeat`). Every copy of an exploit frame gets the alert tag.
 //!
 //! Frames flagged with an error are looked at too ([`crate::Detector::sees_errors`]), except
 //! those with a bad FCS, whose bytes cannot be trusted: a frame an exploit makes malformed must

@@ -37,6 +37,10 @@ impl Detector for MsfBcomSsid {
         Interest::mgmt(bit(5) | bit(8)).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(d)) = (self.r, mgmt(ctx, bit(5) | bit(8))) else {
             return;

@@ -46,6 +46,10 @@ impl Detector for QcomExtended {
         Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

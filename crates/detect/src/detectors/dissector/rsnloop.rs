@@ -45,6 +45,10 @@ impl Detector for RsnLoop {
         Interest::mgmt(ELEMENT_FRAMES).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((_, mut elems))) = (self.r, elements(ctx, ELEMENT_FRAMES)) else {
             return;

@@ -71,6 +71,10 @@ impl Detector for RtlWifiP2p {
         Interest::mgmt(ELEMENT_FRAMES | bit(13)).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;

@@ -50,6 +50,10 @@ impl Detector for WmmOverflow {
         Interest::mgmt(AP_FRAMES).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, mut elems))) = (self.r, elements(ctx, AP_FRAMES)) else {
             return;

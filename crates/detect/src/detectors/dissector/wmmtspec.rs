@@ -41,6 +41,10 @@ impl Detector for WmmTspec {
         Interest::mgmt(bit(1) | bit(3)).when(self.r.is_some())
     }
 
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((subtype, elems))) = (self.r, elements(ctx, bit(1) | bit(3))) else {
             return;

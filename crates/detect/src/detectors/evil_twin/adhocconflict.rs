@@ -49,6 +49,13 @@ impl AdhocConflict {
 }
 
 impl Detector for AdhocConflict {
+    fn interest(&self) -> crate::Interest {
+        let data = crate::Interest::DATA.when(self.data);
+        crate::Interest::mgmt(1 << 5 | 1 << 8)
+            .or(data)
+            .when(self.r.is_some())
+    }
+
     fn evicted(&self) -> u64 {
         self.modes.evicted()
     }

@@ -187,6 +187,63 @@ struct Bss {
     responses: Vec<Record>,
     beacon_channel: u16,
     beacon_packet: u64,
+    /// The advertisement of the last beacon, and of the last probe response, read.
+    last_beacon: Option<Kept>,
+    last_response: Option<Kept>,
+}
+
+/// An [`Advert`] kept for a repeat of its frame (`Context::repeat_of`): the SSID as its place
+/// in the frame, which a repeat has at the same place.
+struct Kept {
+    /// The packet number of the frame it was read from.
+    packet: u64,
+    key: u64,
+    crypt: Option<u64>,
+    channel: u16,
+    country: Option<[u8; 2]>,
+    ranges: u64,
+    /// Where the SSID is in the frame's bytes, and its length.
+    ssid_at: usize,
+    ssid_len: usize,
+}
+
+impl Kept {
+    /// Keeps `a`, read from frame `d` (packet `packet`); `None` if its SSID is not in `d`.
+    fn new(a: &Advert<'_>, d: &Dot11<'_>, packet: u64) -> Option<Kept> {
+        let ssid_at = if a.ssid.is_empty() {
+            0
+        } else {
+            let frame = d.bytes().as_ptr_range();
+            if !frame.contains(&a.ssid.as_ptr()) {
+                return None;
+            }
+            a.ssid.as_ptr() as usize - frame.start as usize
+        };
+        Some(Kept {
+            packet,
+            key: a.key,
+            crypt: a.crypt,
+            channel: a.channel,
+            country: a.country,
+            ranges: a.ranges,
+            ssid_at,
+            ssid_len: a.ssid.len(),
+        })
+    }
+
+    /// The advertisement of `d`, a repeat of the frame this was read from.
+    fn advert<'a>(&self, d: &Dot11<'a>) -> Option<Advert<'a>> {
+        let body = d.body();
+        Some(Advert {
+            ssid: d.bytes().get(self.ssid_at..self.ssid_at + self.ssid_len)?,
+            key: self.key,
+            crypt: self.crypt,
+            channel: self.channel,
+            country: self.country,
+            ranges: self.ranges,
+            interval: u16::from_le_bytes([*body.get(8)?, *body.get(9)?]),
+        })
+    }
 }
 
 /// The alerts the records raise.
@@ -268,11 +325,31 @@ impl Detector for SsidRecords {
         if !osprey_tracker::is_device_mac(&p.bssid) {
             return;
         }
-        let Some(adv) = Advert::parse(d, ctx) else {
+        let beacon = st == 8;
+        // A repeat of the frame last read for this BSSID and subtype advertises the same.
+        let repeated = ctx.repeat_of().and_then(|prev| {
+            let bss = self.bss.get(&p.bssid)?;
+            let k = if beacon {
+                bss.last_beacon.as_ref()
+            } else {
+                bss.last_response.as_ref()
+            }?;
+            if k.packet == prev {
+                k.advert(d)
+            } else {
+                None
+            }
+        });
+        let Some(adv) = repeated.or_else(|| Advert::parse(d, ctx)) else {
             return;
         };
-        let beacon = st == 8;
         let (bss, _) = self.bss.get_or_insert_with(p.bssid, Bss::default);
+        let keep = Kept::new(&adv, d, p.packet_no);
+        if beacon {
+            bss.last_beacon = keep;
+        } else {
+            bss.last_response = keep;
+        }
         let mut out = Out { ctx, alerts, f };
         if !beacon {
             probechan::check(

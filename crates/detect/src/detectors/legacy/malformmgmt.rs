@@ -156,6 +156,12 @@ fn problem(frame: &[u8], fcs_flagged: bool) -> Option<String> {
 }
 
 impl Detector for MalformMgmt {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::MGMT
+            .or(crate::Interest::UNDECODED)
+            .when(self.r.is_some())
+    }
+
     fn sees_errors(&self) -> bool {
         true
     }

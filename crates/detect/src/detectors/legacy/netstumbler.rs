@@ -56,6 +56,10 @@ impl Netstumbler {
 }
 
 impl Detector for Netstumbler {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DATA.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some(body)) = (self.r, lucent_snap_payload(ctx)) else {
             return;

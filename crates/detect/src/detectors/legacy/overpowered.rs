@@ -34,6 +34,10 @@ impl Overpowered {
 }
 
 impl Detector for Overpowered {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::DOT11.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let p = ctx.packet;
         let (Some(r), Some(s), Some(_)) = (self.r, p.signal_dbm, p.dot11()) else {

@@ -43,6 +43,11 @@ impl FormatString {
 }
 
 impl Detector for FormatString {
+    fn interest(&self) -> crate::Interest {
+        // `Observed::new_ssid` is only set for beacons and probe responses.
+        crate::Interest::mgmt(1 << 5 | 1 << 8).when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Some((_, ssid))) = (self.r, new_ssid_record(ctx)) else {
             return;

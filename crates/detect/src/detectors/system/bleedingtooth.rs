@@ -61,6 +61,10 @@ fn oversized(data: &[u8]) -> bool {
 }
 
 impl Detector for BleedingTooth {
+    fn interest(&self) -> crate::Interest {
+        crate::Interest::BTLE.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let (Some(r), Link::Btle(b)) = (self.r, &ctx.packet.link) else {
             return;

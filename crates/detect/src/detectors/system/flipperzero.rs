@@ -39,6 +39,11 @@ impl FlipperZero {
 }
 
 impl Detector for FlipperZero {
+    fn interest(&self) -> crate::Interest {
+        // The dissector sets the Bluetooth LE phy only with a decoded Bluetooth LE link.
+        crate::Interest::BTLE.when(self.r.is_some())
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;
