@@ -36,6 +36,15 @@ impl<'a> Dot11<'a> {
         self.frame
     }
 
+    /// The same frame over `frame`, a copy of its bytes (for [`crate::pipeline`]).
+    pub(crate) fn with_bytes<'b>(&self, frame: &'b [u8]) -> Dot11<'b> {
+        Dot11 {
+            frame,
+            fc: self.fc,
+            header_len: self.header_len,
+        }
+    }
+
     /// A typed view of the frame.
     pub fn view(&self) -> Frame<&'a [u8]> {
         Frame::new_unchecked(self.frame)

@@ -18,6 +18,7 @@ pub mod channel;
 pub mod crc32;
 mod dedup;
 pub mod dot11;
+pub mod pipeline;
 pub mod repeat;
 
 use kismetdb::{GpsFix, MacAddr, Timestamp};

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use kismetdb::Timestamp;
 use osprey_alerts::{Alert, AlertTracker};
 use osprey_bus::{flags, topic, Event, EventBus, MessageBus};
-use osprey_capture::Frame;
+use osprey_capture::{CaptureError, Flow, Frame, SourceStats};
 use osprey_config::Options;
 use osprey_detect::Detectors;
 use osprey_dissect::{Dissector, Packet};
@@ -441,6 +441,41 @@ impl Engine {
     /// Processes one frame of the current source.
     pub fn process<'f>(&mut self, frame: &Frame<'f>) -> Result<Processed<'f>, String> {
         let p = self.dissector.dissect(frame);
+        self.process_dissected(p)
+    }
+
+    /// Processes every frame of a capture file as the current source, reading and dissecting
+    /// on a helper thread (`osprey_dissect::pipeline`) while this one tracks, detects and
+    /// logs. `f` sees each result with its frame's byte offset in the file, in order, and may
+    /// stop the run; an engine error stops it too, and is returned in place of what reading
+    /// gave. The same as calling [`Engine::process`] on each frame of
+    /// `osprey_capture::for_each_frame`, on two threads.
+    pub fn process_file(
+        &mut self,
+        path: &Path,
+        f: &mut dyn FnMut(&Processed<'_>, u64) -> Flow,
+    ) -> Result<Result<SourceStats, CaptureError>, String> {
+        let dissector = std::mem::take(&mut self.dissector);
+        let mut failed = None;
+        let (read, dissector) =
+            osprey_dissect::pipeline::dissect_file(path, dissector, &mut |p, offset| match self
+                .process_dissected(p)
+            {
+                Ok(done) => f(&done, offset),
+                Err(e) => {
+                    failed = Some(e);
+                    Flow::Stop
+                }
+            });
+        self.dissector = dissector;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(read),
+        }
+    }
+
+    /// Tracks and detects one packet dissected from a frame of the current source.
+    fn process_dissected<'f>(&mut self, p: Packet<'f>) -> Result<Processed<'f>, String> {
         self.processed += 1;
         let uuid = self.source.as_ref().map(|s| s.uuid).unwrap_or_default();
         let mut observed = self.tracker.observe(&p, uuid);

@@ -454,7 +454,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     })?;
     let mut failures = 0;
     report.log = log_path.as_ref().map(|p| p.display().to_string());
-    let mut engine_error: Option<String> = None;
     for path in &args.captures {
         let before = report.packets;
         let mut frame_errors = 0u64;
@@ -464,14 +463,8 @@ pub fn run(args: &Args) -> Result<(), String> {
             _ => "pcapfile",
         };
         engine.begin_source(path, typestring);
-        let result = osprey_capture::for_each_frame(path, &mut |frame| {
-            let done = match engine.process(frame) {
-                Ok(d) => d,
-                Err(e) => {
-                    engine_error = Some(e);
-                    return Flow::Stop;
-                }
-            };
+        // Reading and dissection run on a helper thread; tracking, detection and logging here.
+        let result = engine.process_file(path, &mut |done, offset| {
             let p = &done.packet;
             report.add(p);
             for a in &done.alerts {
@@ -484,16 +477,14 @@ pub fn run(args: &Args) -> Result<(), String> {
             if p.error.is_some() {
                 frame_errors += 1;
                 if examples.len() < ERROR_EXAMPLES {
-                    examples.push(describe_error(report.packets - before, p, frame.offset));
+                    examples.push(describe_error(report.packets - before, p, offset));
                 }
             }
-            progress.update(frame.offset);
+            progress.update(offset);
             Flow::Continue
         });
         progress.done_before += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if let Some(e) = engine_error.take() {
-            return Err(e);
-        }
+        let result = result?;
         let read_error = result.err();
         if read_error.as_ref().is_some_and(|e| !e.is_partial()) {
             failures += 1;

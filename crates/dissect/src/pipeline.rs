@@ -1,0 +1,280 @@
+//! Reading and dissection on a thread of their own.
+//!
+//! [`dissect_file`] reads a capture and dissects its frames on a helper thread
+//! (`capture-dissect`), and hands the packets, in order, to a callback on the calling thread,
+//! which tracks and detects. Dissection is about a third of the packet path; on a machine
+//! with a core to spare, it then costs the calling thread nothing.
+//!
+//! A dissected [`Packet`] borrows the bytes of its frame, which belong to the reader's
+//! buffer, so the helper copies each frame into a batch buffer and sends the packet along
+//! with the buffer, its byte slices kept as offsets ([`Detached`]). The calling thread
+//! re-attaches them ([`Detached::attach`]): no parsing, a few field copies. Batches go back to
+//! the helper to be reused, and at most [`IN_FLIGHT`] are under way, so a slow consumer holds
+//! back the reading instead of growing memory.
+//!
+//! What comes out is what [`Dissector::dissect`] called on each frame gives, in the same
+//! order, with the same packet numbers, duplicates and repeats: the dissector moves to the
+//! helper for the file and comes back with its state.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::mpsc;
+
+use osprey_capture::{CaptureError, Flow, Frame, SourceStats};
+
+use crate::dot11::Btle;
+use crate::{Dissector, Link, Packet};
+
+/// Batches under way between the helper and the calling thread.
+pub const IN_FLIGHT: usize = 4;
+
+/// Packets per batch.
+const BATCH_PACKETS: usize = 512;
+
+/// A dissected packet without its bytes: the fields, and where its byte slices are in a batch
+/// buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct Detached {
+    /// The packet, its slices empty.
+    packet: Packet<'static>,
+    /// Where `packet.raw` is.
+    raw: (usize, usize),
+    /// Where the link's bytes (802.11 frame or Bluetooth LE packet) are.
+    link: (usize, usize),
+    /// The frame's byte offset in its file.
+    offset: u64,
+}
+
+/// Where `part` is within `whole`, if it is a part of it.
+fn place(whole: &[u8], part: &[u8]) -> Option<(usize, usize)> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some((start, end))
+}
+
+fn at(bytes: &[u8], r: (usize, usize)) -> &[u8] {
+    bytes
+        .get(Range {
+            start: r.0,
+            end: r.1,
+        })
+        .unwrap_or(&[])
+}
+
+impl Detached {
+    /// Detaches `p`, dissected from `frame`, whose bytes are copied to `base` in a buffer.
+    /// The slices of a packet from [`Dissector::dissect`] are all within the frame's bytes;
+    /// one that is not would come back empty.
+    pub fn new(p: &Packet<'_>, frame: &Frame<'_>, base: usize) -> Detached {
+        let shift = |part: &[u8]| {
+            place(frame.data, part).map_or((base, base), |r| (r.0 + base, r.1 + base))
+        };
+        let (link, slice) = match &p.link {
+            Link::Dot11(d) => (Link::Dot11(d.with_bytes(&[])), shift(d.bytes())),
+            Link::Btle(b) => (Link::Btle(Btle { ll: &[], ..*b }), shift(b.ll)),
+            Link::None => (Link::None, (base, base)),
+        };
+        Detached {
+            packet: Packet {
+                raw: &[],
+                link,
+                ..*p
+            },
+            raw: shift(p.raw),
+            link: slice,
+            offset: frame.offset,
+        }
+    }
+
+    /// The packet again, its slices in `bytes` (the buffer it was detached into).
+    pub fn attach<'b>(&self, bytes: &'b [u8]) -> Packet<'b> {
+        let link = match &self.packet.link {
+            Link::Dot11(d) => Link::Dot11(d.with_bytes(at(bytes, self.link))),
+            Link::Btle(b) => Link::Btle(Btle {
+                ll: at(bytes, self.link),
+                ..*b
+            }),
+            Link::None => Link::None,
+        };
+        Packet {
+            raw: at(bytes, self.raw),
+            link,
+            ..self.packet
+        }
+    }
+
+    /// The frame's byte offset in its file.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+/// Frames' bytes and their dissected packets.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    packets: Vec<Detached>,
+}
+
+/// Reads `path` and dissects each frame with `dissector` on a helper thread, calling `f` on
+/// this thread with each packet and its frame's byte offset in the file, in order, until `f`
+/// says stop. Returns what reading the file gave and the dissector, with the state it was
+/// left in (frames dissected but not yet handed to `f` when it said stop are counted in it).
+pub fn dissect_file(
+    path: &Path,
+    dissector: Dissector,
+    f: &mut dyn FnMut(Packet<'_>, u64) -> Flow,
+) -> (Result<SourceStats, CaptureError>, Dissector) {
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    for _ in 0..IN_FLIGHT {
+        let _ = empty_tx.send(Batch::default());
+    }
+    let path_owned = path.to_path_buf();
+    let helper = std::thread::Builder::new()
+        .name("capture-dissect".into())
+        .spawn(move || {
+            let mut dissector = dissector;
+            let mut batch = Batch::default();
+            let mut stopped = false;
+            let result = osprey_capture::for_each_frame(&path_owned, &mut |frame| {
+                let p = dissector.dissect(frame);
+                let d = Detached::new(&p, frame, batch.bytes.len());
+                batch.bytes.extend_from_slice(frame.data);
+                batch.packets.push(d);
+                if batch.packets.len() < BATCH_PACKETS {
+                    return Flow::Continue;
+                }
+                let next = empty_rx.recv().unwrap_or_default();
+                if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
+                    stopped = true;
+                    return Flow::Stop;
+                }
+                Flow::Continue
+            });
+            if !stopped && !batch.packets.is_empty() {
+                let _ = full_tx.send(batch);
+            }
+            (result, dissector)
+        });
+    let helper = match helper {
+        Ok(h) => h,
+        Err(e) => {
+            // No thread: there is nothing to hand back, as the dissector moved into the
+            // closure that failed to start.
+            let err = CaptureError::Io {
+                path: path.to_path_buf(),
+                context: "starting the dissection thread".into(),
+                source: e,
+            };
+            return (Err(err), Dissector::new());
+        }
+    };
+    'batches: for mut batch in full_rx.iter() {
+        for d in &batch.packets {
+            if f(d.attach(&batch.bytes), d.offset) == Flow::Stop {
+                break 'batches;
+            }
+        }
+        batch.bytes.clear();
+        batch.packets.clear();
+        let _ = empty_tx.send(batch);
+    }
+    // Dropping the receiver stops the helper at its next full batch.
+    drop(full_rx);
+    drop(empty_tx);
+    match helper.join() {
+        Ok(r) => r,
+        Err(_) => {
+            let err = CaptureError::Io {
+                path: path.to_path_buf(),
+                context: "the dissection thread".into(),
+                source: std::io::Error::other("it stopped unexpectedly"),
+            };
+            (Err(err), Dissector::new())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every packet of every shared capture and sample: dissected on the helper and attached
+    /// again, it is what dissecting in place gives, field for field and byte for byte.
+    #[test]
+    fn packets_come_out_as_dissected_in_place() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let shared = match std::env::var_os("OSPREY_SHARED_DATA") {
+            Some(p) => std::path::PathBuf::from(p),
+            None => root.join("../shared/data"),
+        };
+        assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
+        let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
+        let mut dirs = vec![shared];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).expect("shared data").flatten() {
+                let path = e.path();
+                let name = path.to_string_lossy().into_owned();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if [".pcap", ".pcapng", ".cap", ".kismet"]
+                    .iter()
+                    .any(|x| name.ends_with(x))
+                {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let mut total = 0;
+        // One dissector across all files for each side, as analyze keeps one.
+        let mut inline = Dissector::new();
+        let mut piped = Dissector::new();
+        for path in &files {
+            let mut want = Vec::new();
+            let r1 = osprey_capture::for_each_frame(path, &mut |frame| {
+                let p = inline.dissect(frame);
+                want.push(format!("{p:?} {}", frame.offset));
+                Flow::Continue
+            });
+            let mut got = Vec::new();
+            let (r2, back) = dissect_file(path, piped, &mut |p, offset| {
+                got.push(format!("{p:?} {offset}"));
+                Flow::Continue
+            });
+            piped = back;
+            assert_eq!(got, want, "{}", path.display());
+            assert_eq!(r1.is_ok(), r2.is_ok(), "{}", path.display());
+            assert_eq!(
+                r1.map(|s| s.frames).ok(),
+                r2.map(|s| s.frames).ok(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(inline.stats(), piped.stats(), "{}", path.display());
+            total += got.len();
+        }
+        assert!(total > 10_000, "{total} packets");
+    }
+
+    /// Stopping early stops the helper; what was handed over is what came first.
+    #[test]
+    fn the_consumer_can_stop() {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../samples/krack_example-tptk-attack.pcapng");
+        let mut n = 0;
+        let (r, d) = dissect_file(&path, Dissector::new(), &mut |p, _| {
+            n += 1;
+            assert_eq!(p.packet_no, 2 * n - 1);
+            if n == 3 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        });
+        assert_eq!(n, 3);
+        assert!(r.is_ok());
+        assert!(d.stats().packets >= 3);
+    }
+}
