@@ -210,6 +210,32 @@ pub fn for_each_frame(
     }
 }
 
+/// Every capture file under `dir` and its subdirectories, by name (`.pcap`, `.pcapng`,
+/// `.cap`, `.kismet`), sorted. Directories that cannot be read are skipped.
+pub fn captures_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = path.to_string_lossy();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if [".pcap", ".pcapng", ".cap", ".kismet"]
+                .iter()
+                .any(|x| name.ends_with(x))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Link types (DLT / LINKTYPE values) this project knows by name.
 pub mod dlt {
     /// Raw IEEE 802.11.

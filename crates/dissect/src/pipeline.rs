@@ -211,22 +211,7 @@ mod tests {
         };
         assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
         let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
-        let mut dirs = vec![shared];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).expect("shared data").flatten() {
-                let path = e.path();
-                let name = path.to_string_lossy().into_owned();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if [".pcap", ".pcapng", ".cap", ".kismet"]
-                    .iter()
-                    .any(|x| name.ends_with(x))
-                {
-                    files.push(path);
-                }
-            }
-        }
-        files.sort();
+        files.extend(osprey_capture::captures_under(&shared));
         let mut total = 0;
         // One dissector across all files for each side, as analyze keeps one.
         let mut inline = Dissector::new();
