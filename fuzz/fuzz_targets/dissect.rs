@@ -1,28 +1,35 @@
-//! The whole dissector: the first byte picks a link type, the rest is the captured frame.
-//! Every on-demand accessor of the record is exercised. No input may panic.
+//! The whole dissector: the first byte picks a link type, the next two (little-endian) where
+//! the rest splits into two captured frames, dissected in turn by one dissector (so the second may repeat
+//! the first: `Packet::repeat_of`). Every on-demand accessor of the record is exercised, and
+//! each packet detached for the dissection thread and attached again must come back the
+//! same (`osprey_dissect::pipeline`). No input may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use osprey_capture::{Frame, Timestamp};
+use osprey_dissect::pipeline::Detached;
 use osprey_dissect::{Dissector, Link};
 
 const DLTS: [u32; 9] = [105, 119, 127, 163, 192, 251, 256, 272, 1];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, bytes)) = data.split_first() else {
+    let [pick, lo, hi, rest @ ..] = data else {
         return;
     };
-    let frame = Frame {
-        ts: Timestamp::new(0, 0),
-        dlt: DLTS[usize::from(pick) % DLTS.len()],
-        data: bytes,
-        orig_len: bytes.len() as u32,
-        interface: 0,
-        offset: 0,
-        gps: None,
-    };
+    let dlt = DLTS[usize::from(*pick) % DLTS.len()];
+    let split = usize::from(u16::from_le_bytes([*lo, *hi]));
+    let (first, second) = rest.split_at(split.min(rest.len()));
     let mut d = Dissector::new();
+    for bytes in [first, second] {
+        look(&mut d, dlt, bytes);
+    }
+});
+
+fn look(d: &mut Dissector, dlt: u32, bytes: &[u8]) {
+    let frame = Frame::whole(Timestamp::new(0, 0), dlt, bytes);
     let p = d.dissect(&frame);
+    let back = Detached::new(&p, &frame, 0);
+    assert_eq!(format!("{p:?}"), format!("{:?}", back.attach(bytes)));
     let _ = (
         p.source,
         p.dest,
@@ -55,4 +62,4 @@ fuzz_target!(|data: &[u8]| {
         }
         Link::None => {}
     }
-});
+}

@@ -363,8 +363,9 @@ DISSECT_DLTS = [105, 119, 127, 163, 192, 251, 256, 272, 1]
 DETECT_DLTS = [105, 127, 119, 163, 192, 251, 256, 272]
 
 
-def dissect(dlt, frame):
-    return bytes([DISSECT_DLTS.index(dlt)]) + frame
+def dissect(dlt, frame, second=b""):
+    # Link type, where the first frame ends (u16), the frames: one dissector sees both.
+    return bytes([DISSECT_DLTS.index(dlt)]) + struct.pack("<H", len(frame)) + frame + second
 
 
 def detect(frames):
@@ -587,6 +588,11 @@ def main():
     write("dissect", "dot11-data-dhcp", dissect(105, data_dhcp(m["request"])))
     write("dissect", "radiotap-data-dhcp-ack", dissect(127, radiotap(data_dhcp(m["ack"]))))
     write("dissect", "radiotap-beacon", dissect(127, radiotap(beacon())))
+    # A beacon and its repeat (sequence number, timestamp and DTIM count changed).
+    again = bytearray(beacon())
+    again[22:24] = struct.pack("<H", 0x20)
+    again[24:32] = struct.pack("<Q", 123559189)
+    write("dissect", "dot11-beacon-repeated", dissect(105, beacon(), bytes(again)))
     write("dissect", "ppi-gps-eapol", dissect(192, ppi(eapol_m1())))
     write("dissect", "prism-beacon", dissect(119, prism(beacon())))
     write("dissect", "avs-beacon", dissect(163, avs(beacon())))

@@ -345,6 +345,11 @@ impl KismetdbSink {
         }
     }
 
+    /// Whether packets are logged (not `--no-packets`).
+    pub fn logs_packets(&self) -> bool {
+        self.log_packets
+    }
+
     /// Logs one packet (unless packet logging is off), with its space-separated tags.
     pub fn packet(
         &mut self,
@@ -389,7 +394,16 @@ impl KismetdbSink {
 
     /// Logs (upserts) a device row.
     pub fn device(&mut self, d: &osprey_tracker::Device) -> Result<(), String> {
-        let json = crate::device_json(d);
+        self.device_with_json(d, crate::device_json(d))
+    }
+
+    /// [`KismetdbSink::device`] with the device's record already written
+    /// ([`crate::device_json`]).
+    pub fn device_with_json(
+        &mut self,
+        d: &osprey_tracker::Device,
+        json: String,
+    ) -> Result<(), String> {
         let (min_lat, min_lon, max_lat, max_lon, avg_lat, avg_lon) = match d.location {
             Some((a, b, c, e, sa, so, n)) if n > 0 => (a, b, c, e, sa / n as f64, so / n as f64),
             _ => (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),

@@ -216,6 +216,35 @@ pub fn device_json(d: &osprey_tracker::Device) -> String {
     d.to_kismet_json(device_manuf(d))
 }
 
+/// Devices whose records a device pass writes at a time (see [`device_jsons`]).
+const DEVICE_JSON_CHUNK: usize = 1024;
+
+/// The records of `devices`, in order. Writing a record is most of a device pass's cost
+/// (about 20 000 instructions each), and a pass at the end of a run writes every device, so a
+/// long list is split in two and the second half written on a helper thread. The records
+/// are the same either way.
+fn device_jsons(devices: &[&osprey_tracker::Device]) -> Vec<String> {
+    let one = |part: &[&osprey_tracker::Device]| -> Vec<String> {
+        part.iter().map(|d| device_json(d)).collect()
+    };
+    if devices.len() < 64 {
+        return one(devices);
+    }
+    let (first, second) = devices.split_at(devices.len() / 2);
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("device-records".into())
+            .spawn_scoped(scope, || one(second));
+        let mut out = one(first);
+        match helper.map(|h| h.join()) {
+            Ok(Ok(rest)) => out.extend(rest),
+            // No helper thread (or it failed): write the second half here.
+            _ => out.extend(one(second)),
+        }
+        out
+    })
+}
+
 fn json_str(s: &str) -> String {
     serde_json::Value::String(s.to_string()).to_string()
 }
@@ -232,6 +261,8 @@ impl Engine {
     /// detectors, and creates the log (with its SYSTEM snapshot). A bad option is an error
     /// naming its line.
     pub fn new(opts: EngineOptions) -> Result<Engine, String> {
+        // Device records name manufacturers: the table is parsed beside ingest.
+        osprey_oui::prepare();
         let mut alerts = alert_tracker(&opts.options)?;
         let detectors = Detectors::new(&mut alerts, &opts.options).map_err(|e| e.to_string())?;
         let limits =
@@ -531,7 +562,8 @@ impl Engine {
             self.message(flags::INFO, text)?;
         }
         self.publish_dot11_events(&p, &observed);
-        if let Some(s) = self.log.as_mut() {
+        // The tags are only for the packets table.
+        if let Some(s) = self.log.as_mut().filter(|s| s.logs_packets()) {
             self.tags.clear();
             // Like Kismet, a duplicate is not dissected again and gets no tags.
             if let Some(d) = p.dot11().filter(|_| !p.duplicate) {
@@ -716,13 +748,16 @@ impl Engine {
                 (false, Some((_, sec))) => sec,
                 _ => i64::MIN,
             };
-            for d in self
+            let due: Vec<&osprey_tracker::Device> = self
                 .tracker
                 .devices()
                 .iter()
                 .filter(|d| d.last_time >= since)
-            {
-                s.device(d)?;
+                .collect();
+            for chunk in due.chunks(DEVICE_JSON_CHUNK) {
+                for (d, json) in chunk.iter().zip(device_jsons(chunk)) {
+                    s.device_with_json(d, json)?;
+                }
             }
             self.last_pass = Some((std::time::Instant::now(), self.clock.sec));
         }

@@ -148,9 +148,23 @@ impl Table {
 }
 
 /// The table, parsed on first use.
+static TABLE: OnceLock<Table> = OnceLock::new();
+
 fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| Table::parse(TABLE_TEXT))
+}
+
+/// Parses the table on a helper thread now, if it is not parsed yet, so that the first
+/// lookup does not wait for it (parsing takes a few milliseconds). A lookup made while it
+/// runs waits for it to finish.
+pub fn prepare() {
+    if TABLE.get().is_none() {
+        let _ = std::thread::Builder::new()
+            .name("oui-table".into())
+            .spawn(|| {
+                table();
+            });
+    }
 }
 
 /// The organisation the IEEE registry lists for the address `mac` (its bytes in transmission
