@@ -171,10 +171,11 @@ pub trait Detector: Send {
     }
 
     /// True for a detector that keeps no state and whose verdict on a clean beacon or probe
-    /// response depends only on the bytes `osprey_dissect::repeat` compares (not the duration,
-    /// receiver, sequence number, timestamp or the contents of the first TIM element): having found
-    /// nothing in a frame, it would find nothing in a repeat of it, which it is then not
-    /// shown.
+    /// response depends only on what `osprey_dissect::repeat` holds equal in a repeat: the
+    /// bytes (not the duration, receiver, sequence number, timestamp or the contents of the
+    /// first TIM element) and how the frame was captured (whole, with or without an FCS).
+    /// Having found nothing in a frame, it would find nothing in a repeat of it, which it is
+    /// then not shown.
     fn stateless(&self) -> bool {
         false
     }

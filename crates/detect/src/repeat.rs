@@ -28,6 +28,10 @@ pub(crate) fn key(p: &Packet<'_>) -> Option<(MacAddr, u8)> {
 
 #[cfg(test)]
 mod tests {
+    /// A frame as captured: link type, bytes, time (seconds, microseconds), length on the
+    /// wire.
+    type Captured = (u32, Vec<u8>, i64, i64, u32);
+
     /// Every alert enabled, with room for every raise.
     fn everything() -> osprey_config::Options {
         let text: String = crate::detectors::KISMET_ORDER
@@ -41,7 +45,7 @@ mod tests {
     /// per packet, what the detectors found, then every device record. `as_built` false:
     /// repeats are not named (the tracker and the detectors read every frame in full), and
     /// every detector is shown every packet, whatever its declared interest.
-    fn findings(frames: &[(u32, Vec<u8>, i64, i64)], as_built: bool) -> Vec<String> {
+    fn findings(frames: &[Captured], as_built: bool) -> Vec<String> {
         let options = everything();
         let mut alerts = osprey_alerts::AlertTracker::new(50);
         let mut det = crate::Detectors::new(&mut alerts, &options).expect("config");
@@ -52,9 +56,10 @@ mod tests {
         }
         let mut tr = osprey_tracker::Tracker::new();
         let mut out = Vec::new();
-        for (dlt, bytes, sec, usec) in frames {
+        for (dlt, bytes, sec, usec, orig_len) in frames {
             let mut fr = crate::detectors::testing::frame(bytes, *sec, *usec);
             fr.dlt = *dlt;
+            fr.orig_len = *orig_len;
             let p = dis.dissect(&fr);
             let observed = tr.observe(&p, kismetdb::Uuid::NIL);
             let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
@@ -75,22 +80,24 @@ mod tests {
     }
 
     /// How many of the frames repeat the last one of their BSSID and subtype.
-    fn repeat_count(frames: &[(u32, Vec<u8>, i64, i64)]) -> usize {
+    fn repeat_count(frames: &[Captured]) -> usize {
         let mut dis = osprey_dissect::Dissector::new();
         let mut n = 0;
-        for (dlt, bytes, sec, usec) in frames {
+        for (dlt, bytes, sec, usec, orig_len) in frames {
             let mut fr = crate::detectors::testing::frame(bytes, *sec, *usec);
             fr.dlt = *dlt;
+            fr.orig_len = *orig_len;
             n += usize::from(dis.dissect(&fr).repeat_of.is_some());
         }
         n
     }
 
-    /// A beacon or probe response of network `net` in one of 512 variants, each bit of which
+    /// A beacon or probe response of network `net` in one of 1 024 variants, each bit of which
     /// changes something an alert or the tracker reads: a 33-byte SSID (LONGSSID), the
     /// exploit's rates (MSFDLINKRATE), the channel (CHANCHANGE), the RSN element (CRYPTODROP),
-    /// the beacon interval (BEACONRATE), another SSID, the country, a WPA element and the
-    /// WPS state. The TIM changes with `seq`, as a real one does.
+    /// the beacon interval (BEACONRATE), another SSID, the country, a WPA element, the WPS
+    /// state, and a truncated last element (MALFORMMGMT). The TIM changes with `seq`, as a
+    /// real one does.
     fn advert(net: u8, subtype: u8, variant: u16, seq: u16, to: u8) -> Vec<u8> {
         let bssid = [0x02, 0, 0, 0, 0, net];
         let mut f = vec![subtype << 4, 0, 0, 0];
@@ -143,7 +150,19 @@ mod tests {
         let state = if variant & 256 != 0 { 2 } else { 1 };
         f.extend([221, 14, 0x00, 0x50, 0xf2, 0x04]);
         f.extend([0x10, 0x4a, 0, 1, 0x10, 0x10, 0x44, 0, 1, state]);
+        if variant & 512 != 0 {
+            // An element that runs past the end of the frame (MALFORMMGMT).
+            f.extend([221, 50, 0x00, 0x50]);
+        }
         f
+    }
+
+    /// `frame` behind a radiotap header that says an FCS follows, with the FCS.
+    fn with_fcs(frame: &[u8]) -> Vec<u8> {
+        let mut out = vec![0, 0, 9, 0, 0x02, 0, 0, 0, 0x10];
+        out.extend(frame);
+        out.extend(osprey_dissect::crc32::crc32(frame).to_le_bytes());
+        out
     }
 
     #[test]
@@ -162,16 +181,25 @@ mod tests {
             let r = next();
             let net = (r % 4) as usize;
             if (r >> 8) % 10 >= 7 {
-                variant[net] = ((r >> 16) % 512) as u16;
+                variant[net] = ((r >> 16) % 2048) as u16;
             }
             let subtype = if (r >> 24) % 5 == 0 { 5 } else { 8 };
             let to = ((r >> 32) % 3) as u8;
             let f = advert(net as u8, subtype, variant[net], i, to);
+            // Variant bit 1024: captured with radiotap and an FCS; one frame in twenty cut
+            // short by the capture's snap length.
+            let (dlt, f) = if variant[net] & 1024 != 0 {
+                (127, with_fcs(&f))
+            } else {
+                (105, f)
+            };
+            let orig_len = f.len() as u32 + if (r >> 40) % 20 == 0 { 40 } else { 0 };
             frames.push((
-                105,
+                dlt,
                 f,
                 1000 + i64::from(i / 10),
                 i64::from(i % 10) * 100_000,
+                orig_len,
             ));
         }
         let repeats = repeat_count(&frames);
@@ -184,6 +212,7 @@ mod tests {
             "CHANCHANGE",
             "CRYPTODROP",
             "BEACONRATE",
+            "MALFORMMGMT",
         ] {
             let n = with.iter().filter(|l| l.contains(h)).count();
             assert!(n > 10, "{h}: {n}");
@@ -213,7 +242,7 @@ mod tests {
         for path in &files {
             let mut frames = Vec::new();
             let _ = osprey_capture::for_each_frame(path, &mut |f| {
-                frames.push((f.dlt, f.data.to_vec(), f.ts.sec, f.ts.usec));
+                frames.push((f.dlt, f.data.to_vec(), f.ts.sec, f.ts.usec, f.orig_len));
                 osprey_capture::Flow::Continue
             });
             repeats += repeat_count(&frames);

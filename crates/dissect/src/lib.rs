@@ -124,7 +124,8 @@ pub struct Packet<'a> {
     pub duplicate: bool,
     /// For a clean, non-duplicate beacon or probe response that repeats the last one of its
     /// BSSID and subtype byte for byte (but for the duration, receiver, sequence number,
-    /// timestamp and TIM contents): that frame's packet number. What the tracker and the
+    /// timestamp and TIM contents), captured the same way (whole, with or without an FCS):
+    /// that frame's packet number. What the tracker and the
     /// detectors read from that frame holds for this one. See [`repeat`].
     pub repeat_of: Option<u64>,
     /// CRC-32 of the decapsulated frame (without FCS), the duplicate key.

@@ -8,10 +8,11 @@
 //! one.
 //!
 //! [`RepeatFilter`] keeps, per (BSSID, subtype), the last clean (no error flag), non-duplicate
-//! beacon or probe response, and tells for each new one whether it repeats it: every byte
-//! equal except the duration, the receiver address, the sequence control, the timestamp and
-//! the contents of the first TIM element (its DTIM count and bitmap change from beacon to
-//! beacon; its place and length may not). See [`repeats`]. What is derived from a frame's
+//! beacon or probe response captured whole, and tells for each new one whether it repeats it:
+//! captured the same way (whole, with an FCS or without), and every byte equal except the
+//! duration, the receiver address, the sequence control, the timestamp and the contents of
+//! the first TIM element (its DTIM count and bitmap change from beacon to beacon; its place
+//! and length may not). See [`repeats`]. What is derived from a frame's
 //! other bytes is then the same for its repeat, exactly: the tracker and the detectors keep
 //! what they read from a frame with its packet number, and reuse it when a packet repeats
 //! that one.
@@ -41,6 +42,8 @@ struct Last {
     tim: (usize, usize),
     /// Its packet number.
     packet: u64,
+    /// The capture had an FCS after it.
+    fcs: bool,
 }
 
 /// The last beacon and probe response of each BSSID (see the module documentation).
@@ -113,7 +116,9 @@ impl RepeatFilter {
     /// probe response that repeats the last one of its BSSID and subtype. Such a packet
     /// becomes the last one.
     pub(crate) fn check(&mut self, p: &Packet<'_>) -> Option<u64> {
-        if !self.enabled || p.error.is_some() || p.duplicate {
+        // Only frames captured whole: a frame cut short by the capture's snap length is not
+        // the frame it may seem to repeat.
+        if !self.enabled || p.error.is_some() || p.duplicate || p.orig_len as usize > p.raw.len() {
             return None;
         }
         let d = p.dot11()?;
@@ -126,13 +131,17 @@ impl RepeatFilter {
         if bytes.len() < header_len + 8 {
             return None;
         }
+        // The radio header said an FCS follows the frame (the dissector cut it off).
+        let fcs = bytes.as_ptr_range().end != p.raw.as_ptr_range().end;
         let key = (p.bssid, st);
         if let Some(last) = self.last.get_mut(&key) {
-            let found = repeats(&last.bytes, bytes, header_len, last.tim).then_some(last.packet);
+            let found = (last.fcs == fcs && repeats(&last.bytes, bytes, header_len, last.tim))
+                .then_some(last.packet);
             if found.is_none() {
                 last.bytes.clear();
                 last.bytes.extend_from_slice(bytes);
                 last.tim = tim_data(bytes, header_len);
+                last.fcs = fcs;
             }
             last.packet = p.packet_no;
             return found;
@@ -147,6 +156,7 @@ impl RepeatFilter {
                 bytes: bytes.to_vec(),
                 tim: tim_data(bytes, header_len),
                 packet: p.packet_no,
+                fcs,
             },
         );
         None

@@ -143,7 +143,8 @@ impl MacAddr {
 
     /// True for the all-zero address of any length.
     pub fn is_zero(&self) -> bool {
-        self.as_bytes().iter().all(|&b| b == 0)
+        // Every constructor leaves the bytes after `len` zero.
+        u64::from_ne_bytes(self.bytes) == 0
     }
 
     /// True when the group (multicast/broadcast) bit of the first byte is set.

@@ -464,10 +464,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         };
         engine.begin_source(path, typestring);
         // Reading and dissection run on a helper thread; tracking, detection and logging here.
-        let result = engine.process_file(path, &mut |done, offset| {
-            let p = &done.packet;
+        let result = engine.process_file(path, &mut |p, alerts, offset| {
             report.add(p);
-            for a in &done.alerts {
+            for a in alerts {
                 *report.alerts.entry(a.header.clone()).or_default() += 1;
                 *report
                     .alerts_by_severity

@@ -270,13 +270,9 @@ impl Registry<'_> {
 pub struct Detectors {
     all: Vec<Box<dyn Detector>>,
     /// For each packet class (bit number of [`crate::Interest::class_of`]), the detectors
-    /// (indices into `all`) interested in it, in registration order: clean packets, then
-    /// packets flagged with an error. Built once, so a packet costs nothing for a detector
-    /// that does not look at its class.
-    clean: Dispatch,
-    damaged: Dispatch,
-    /// Per detector (index into `all`): [`Detector::stateless`].
-    stateless: Box<[bool]>,
+    /// interested in it, in registration order. Built once, so a packet costs nothing for a
+    /// detector that does not look at its class.
+    lists: Lists,
     /// Per (BSSID, subtype), the last clean beacon or probe response's packet number and
     /// whether the stateless detectors found nothing in it: a repeat of it is skipped.
     verdicts: crate::bounded::BoundedMap<(kismetdb::MacAddr, u8), (u64, bool)>,
@@ -286,29 +282,57 @@ pub struct Detectors {
 /// Packet classes: the bits of an [`crate::Interest`].
 const CLASSES: usize = 64;
 
-/// Per packet class, the indices of the detectors to run.
+/// Per packet class, the detectors to run: indices into `Detectors::all`, with
+/// [`STATELESS`] set for a stateless detector ([`Detector::stateless`]).
 type Dispatch = Vec<Box<[u16]>>;
 
+/// The bit of a [`Dispatch`] entry that marks a stateless detector.
+const STATELESS: u16 = 0x8000;
+
+/// The dispatch lists of [`Detectors`], built once.
+#[derive(Default)]
+struct Lists {
+    /// Clean packets.
+    clean: Dispatch,
+    /// Clean repeats of a frame the stateless detectors found nothing in: the others only.
+    repeat: Dispatch,
+    /// Packets flagged with an error: the detectors that ask for them.
+    damaged: Dispatch,
+}
+
 /// The dispatch lists of [`Detectors`]: (clean, damaged).
-fn dispatch(all: &[Box<dyn Detector>]) -> (Dispatch, Dispatch) {
+fn dispatch(all: &[Box<dyn Detector>]) -> Lists {
     let mut clean = vec![Vec::new(); CLASSES];
+    let mut repeat = vec![Vec::new(); CLASSES];
     let mut damaged = vec![Vec::new(); CLASSES];
     for (n, d) in all.iter().enumerate() {
         let Ok(n) = u16::try_from(n) else { break };
+        if n & STATELESS != 0 {
+            break;
+        }
         let interest = d.interest().0;
         let errors = d.sees_errors();
+        let stateless = d.stateless();
+        let entry = if stateless { n | STATELESS } else { n };
         for c in 0..CLASSES {
             if interest & (1 << c) != 0 {
-                clean[c].push(n);
+                clean[c].push(entry);
+                if !stateless {
+                    repeat[c].push(entry);
+                }
                 if errors {
-                    damaged[c].push(n);
+                    damaged[c].push(entry);
                 }
             }
         }
     }
     let boxed =
         |v: Vec<Vec<u16>>| -> Dispatch { v.into_iter().map(Vec::into_boxed_slice).collect() };
-    (boxed(clean), boxed(damaged))
+    Lists {
+        clean: boxed(clean),
+        repeat: boxed(repeat),
+        damaged: boxed(damaged),
+    }
 }
 
 impl Detectors {
@@ -347,13 +371,10 @@ impl Detectors {
         evil_twin::register(&mut reg)?;
         eapol::register(&mut reg)?;
         system::register_late(&mut reg)?;
-        let (clean, damaged) = dispatch(&reg.detectors);
-        let stateless = reg.detectors.iter().map(|d| d.stateless()).collect();
+        let lists = dispatch(&reg.detectors);
         Ok(Detectors {
             all: reg.detectors,
-            clean,
-            damaged,
-            stateless,
+            lists,
             verdicts: crate::bounded::BoundedMap::new(max_macs(options)?),
             last_tick: i64::MIN,
         })
@@ -366,9 +387,7 @@ impl Detectors {
             Ok(d) => d,
             Err(_) => Detectors {
                 all: Vec::new(),
-                clean: Vec::new(),
-                damaged: Vec::new(),
-                stateless: Box::new([]),
+                lists: Lists::default(),
                 verdicts: crate::bounded::BoundedMap::new(DEFAULT_MAX_MACS),
                 last_tick: i64::MIN,
             },
@@ -386,28 +405,26 @@ impl Detectors {
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
-            let lists = if ctx.packet.error.is_none() {
-                &self.clean
-            } else {
-                &self.damaged
-            };
             let mut verdict = crate::repeat::key(ctx.packet)
                 .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
             let skip_stateless = match (&verdict, ctx.packet.repeat_of) {
                 (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,
                 _ => false,
             };
+            let lists = if ctx.packet.error.is_some() {
+                &self.lists.damaged
+            } else if skip_stateless {
+                &self.lists.repeat
+            } else {
+                &self.lists.clean
+            };
             let mut stateless_found = false;
             let class = crate::Interest::class_of(ctx.packet).trailing_zeros() as usize;
-            for &n in lists.get(class).map_or(&[][..], |l| &l[..]) {
-                let n = usize::from(n);
-                let Some(d) = self.all.get_mut(n) else {
+            for &entry in lists.get(class).map_or(&[][..], |l| &l[..]) {
+                let Some(d) = self.all.get_mut(usize::from(entry & !STATELESS)) else {
                     continue;
                 };
-                if self.stateless.get(n).copied().unwrap_or(false) {
-                    if skip_stateless {
-                        continue;
-                    }
+                if entry & STATELESS != 0 {
                     let before = (f.alerts.len(), f.tagged.len());
                     d.inspect(ctx, alerts, &mut f);
                     stateless_found |= before != (f.alerts.len(), f.tagged.len());
@@ -433,16 +450,25 @@ impl Detectors {
     /// hold the interests to what the detectors look at).
     #[cfg(test)]
     pub(crate) fn without_interests(mut self) -> Detectors {
-        let all: Box<[u16]> = (0..self.all.len())
-            .filter_map(|n| u16::try_from(n).ok())
+        let entry = |n: usize| {
+            let e = u16::try_from(n).unwrap_or(0);
+            if self.all[n].stateless() {
+                e | STATELESS
+            } else {
+                e
+            }
+        };
+        let all: Box<[u16]> = (0..self.all.len()).map(entry).collect();
+        let repeat: Box<[u16]> = all.iter().copied().filter(|e| e & STATELESS == 0).collect();
+        let errors: Box<[u16]> = (0..self.all.len())
+            .filter(|&n| self.all[n].sees_errors())
+            .map(entry)
             .collect();
-        let errors: Box<[u16]> = all
-            .iter()
-            .copied()
-            .filter(|&n| self.all[usize::from(n)].sees_errors())
-            .collect();
-        self.clean = vec![all; CLASSES];
-        self.damaged = vec![errors; CLASSES];
+        self.lists = Lists {
+            clean: vec![all; CLASSES],
+            repeat: vec![repeat; CLASSES],
+            damaged: vec![errors; CLASSES],
+        };
         self
     }
 

@@ -166,6 +166,13 @@ impl Detector for MalformMgmt {
         true
     }
 
+    /// Its verdict on a clean frame depends on the frame's bytes (a repeat's element list has
+    /// the same structure: only a TIM's contents may differ), on whether it was captured whole
+    /// and on whether an FCS followed it, which a repeat shares.
+    fn stateless(&self) -> bool {
+        true
+    }
+
     fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker, f: &mut Findings) {
         let Some(r) = self.r else {
             return;
