@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The fuzzing campaign: runs built libFuzzer targets one after another at nice 10, and appends
 one line per run to campaign.tsv beside this script (target, start, wall s, CPU s, executions,
-exit status, ok/crash). Output of each run goes to logs/ (not committed).
+exit status, ok/crash/failed). Output of each run goes to logs/ (not committed).
 
 Usage (after `RUSTC_BOOTSTRAP=1 cargo fuzz build -O` in this directory):
     python3 campaign.py SECONDS TARGET...        each target runs SECONDS of wall-clock time
@@ -81,6 +81,11 @@ for t in targets:
     text = open(out.name, errors="replace").read()
     m = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
     execs = m.group(1) if m else "?"
-    crash = "crash" if re.search(r"(deadly signal|panicked|ERROR: libFuzzer)", text) else "ok"
+    if re.search(r"(deadly signal|panicked|ERROR: libFuzzer|ERROR: AddressSanitizer)", text):
+        crash = "crash"
+    elif execs == "?" or rc not in (0, 72):
+        crash = "failed"  # did not fuzz (a start-up error): see the log
+    else:
+        crash = "ok"
     with open(TSV, "a") as log:
         log.write(f"{t}\t{time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(t0))}\t{wall:.0f}\t{cpu:.0f}\t{execs}\t{rc}\t{crash}\n")

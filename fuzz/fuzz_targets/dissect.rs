@@ -6,6 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+// The dissection thread's reader links SQLite (kismetdb input).
+mod sqlite_asan;
 use osprey_capture::{Frame, Timestamp};
 use osprey_dissect::pipeline::Detached;
 use osprey_dissect::{Dissector, Link};
