@@ -11,21 +11,6 @@
 //!   it with the packet number it came from and reuse it when `Context::repeat_of` names that
 //!   packet.
 
-use kismetdb::MacAddr;
-use osprey_dissect::Packet;
-use osprey_wire::ieee80211::FrameType;
-
-/// The verdict key of a clean, non-duplicate beacon or probe response: its BSSID and subtype.
-/// `None` for every other packet.
-pub(crate) fn key(p: &Packet<'_>) -> Option<(MacAddr, u8)> {
-    if p.error.is_some() || p.duplicate {
-        return None;
-    }
-    let d = p.dot11()?;
-    let st = d.subtype();
-    (d.frame_type() == FrameType::Management && (st == 5 || st == 8)).then_some((p.bssid, st))
-}
-
 #[cfg(test)]
 mod tests {
     /// A frame as captured: link type, bytes, time (seconds, microseconds), length on the

@@ -154,6 +154,40 @@ impl Packet<'_> {
     }
 }
 
+/// Where a slice lies within the bytes it was cut from: `start..end` as offsets. Copy, so
+/// that what is read from a frame can be kept as places in it and found again in a copy or a
+/// repeat of the frame ([`Span::of`], [`Span::get`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset after the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// Where `part` is within `whole`; `None` if it is not a slice of it (an empty slice at
+    /// the very end is).
+    pub fn of(whole: &[u8], part: &[u8]) -> Option<Span> {
+        let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+        let end = start.checked_add(part.len())?;
+        (end <= whole.len()).then_some(Span { start, end })
+    }
+
+    /// The bytes at this place in `bytes` (empty if it lies beyond them).
+    pub fn get(self, bytes: &[u8]) -> &[u8] {
+        bytes.get(self.start..self.end).unwrap_or(&[])
+    }
+
+    /// The same place, `by` bytes further on.
+    pub fn shift(self, by: usize) -> Span {
+        Span {
+            start: self.start + by,
+            end: self.end + by,
+        }
+    }
+}
+
 /// Counters kept by a [`Dissector`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DissectStats {

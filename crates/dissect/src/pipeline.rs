@@ -16,14 +16,13 @@
 //! order, with the same packet numbers, duplicates and repeats: the dissector moves to the
 //! helper for the file and comes back with its state.
 
-use std::ops::Range;
 use std::path::Path;
 use std::sync::mpsc;
 
 use osprey_capture::{CaptureError, Flow, Frame, SourceStats};
 
 use crate::dot11::Btle;
-use crate::{Dissector, Link, Packet};
+use crate::{Dissector, Link, Packet, Span};
 
 /// Batches under way between the helper and the calling thread.
 pub const IN_FLIGHT: usize = 4;
@@ -38,27 +37,11 @@ pub struct Detached {
     /// The packet, its slices empty.
     packet: Packet<'static>,
     /// Where `packet.raw` is.
-    raw: (usize, usize),
+    raw: Span,
     /// Where the link's bytes (802.11 frame or Bluetooth LE packet) are.
-    link: (usize, usize),
+    link: Span,
     /// The frame's byte offset in its file.
     offset: u64,
-}
-
-/// Where `part` is within `whole`, if it is a part of it.
-fn place(whole: &[u8], part: &[u8]) -> Option<(usize, usize)> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some((start, end))
-}
-
-fn at(bytes: &[u8], r: (usize, usize)) -> &[u8] {
-    bytes
-        .get(Range {
-            start: r.0,
-            end: r.1,
-        })
-        .unwrap_or(&[])
 }
 
 impl Detached {
@@ -66,13 +49,15 @@ impl Detached {
     /// The slices of a packet from [`Dissector::dissect`] are all within the frame's bytes;
     /// one that is not would come back empty.
     pub fn new(p: &Packet<'_>, frame: &Frame<'_>, base: usize) -> Detached {
-        let shift = |part: &[u8]| {
-            place(frame.data, part).map_or((base, base), |r| (r.0 + base, r.1 + base))
+        let empty = Span {
+            start: base,
+            end: base,
         };
+        let shift = |part: &[u8]| Span::of(frame.data, part).map_or(empty, |r| r.shift(base));
         let (link, slice) = match &p.link {
             Link::Dot11(d) => (Link::Dot11(d.with_bytes(&[])), shift(d.bytes())),
             Link::Btle(b) => (Link::Btle(Btle { ll: &[], ..*b }), shift(b.ll)),
-            Link::None => (Link::None, (base, base)),
+            Link::None => (Link::None, empty),
         };
         Detached {
             packet: Packet {
@@ -89,15 +74,15 @@ impl Detached {
     /// The packet again, its slices in `bytes` (the buffer it was detached into).
     pub fn attach<'b>(&self, bytes: &'b [u8]) -> Packet<'b> {
         let link = match &self.packet.link {
-            Link::Dot11(d) => Link::Dot11(d.with_bytes(at(bytes, self.link))),
+            Link::Dot11(d) => Link::Dot11(d.with_bytes(self.link.get(bytes))),
             Link::Btle(b) => Link::Btle(Btle {
-                ll: at(bytes, self.link),
+                ll: self.link.get(bytes),
                 ..*b
             }),
             Link::None => Link::None,
         };
         Packet {
-            raw: at(bytes, self.raw),
+            raw: self.raw.get(bytes),
             link,
             ..self.packet
         }

@@ -103,6 +103,19 @@ pub fn tim_data(frame: &[u8], header_len: usize) -> (usize, usize) {
         })
 }
 
+/// The (BSSID, subtype) of a packet that may repeat another or be repeated: a clean,
+/// non-duplicate beacon (8) or probe response (5) captured whole (a frame cut short by the
+/// capture's snap length is not the frame it may seem to repeat). `None` for every other
+/// packet. What is kept of a frame for its repeats is kept under this key.
+pub fn key(p: &Packet<'_>) -> Option<(MacAddr, u8)> {
+    if p.error.is_some() || p.duplicate || p.orig_len as usize > p.raw.len() {
+        return None;
+    }
+    let d = p.dot11()?;
+    let st = d.subtype();
+    (d.frame_type() == FrameType::Management && (st == 5 || st == 8)).then_some((p.bssid, st))
+}
+
 impl RepeatFilter {
     /// Finds nothing from now on (see [`crate::Dissector::set_repeats`]).
     pub(crate) fn set_enabled(&mut self, on: bool) {
@@ -116,16 +129,11 @@ impl RepeatFilter {
     /// probe response that repeats the last one of its BSSID and subtype. Such a packet
     /// becomes the last one.
     pub(crate) fn check(&mut self, p: &Packet<'_>) -> Option<u64> {
-        // Only frames captured whole: a frame cut short by the capture's snap length is not
-        // the frame it may seem to repeat.
-        if !self.enabled || p.error.is_some() || p.duplicate || p.orig_len as usize > p.raw.len() {
+        if !self.enabled {
             return None;
         }
+        let key = key(p)?;
         let d = p.dot11()?;
-        let st = d.subtype();
-        if d.frame_type() != FrameType::Management || (st != 5 && st != 8) {
-            return None;
-        }
         let bytes = d.bytes();
         let header_len = bytes.len() - d.body().len();
         if bytes.len() < header_len + 8 {
@@ -133,7 +141,6 @@ impl RepeatFilter {
         }
         // The radio header said an FCS follows the frame (the dissector cut it off).
         let fcs = bytes.as_ptr_range().end != p.raw.as_ptr_range().end;
-        let key = (p.bssid, st);
         if let Some(last) = self.last.get_mut(&key) {
             let found = (last.fcs == fcs && repeats(&last.bytes, bytes, header_len, last.tim))
                 .then_some(last.packet);

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use kismetdb::{DeviceKey, MacAddr, Uuid};
-use osprey_dissect::{Dot11, Packet, Phy};
+use osprey_dissect::{Dot11, Packet, Phy, Span};
 use osprey_wire::ieee80211::ie;
 
 /// Kismet's basic type bits (`kismet.device.base.basic_type_set`).
@@ -137,9 +137,8 @@ pub struct Device {
 #[derive(Clone, Copy, Debug)]
 struct AdvertRead {
     packet: u64,
-    /// Where the SSID is in the frame's bytes, and its length.
-    ssid_at: usize,
-    ssid_len: usize,
+    /// Where the SSID is in the frame's bytes.
+    ssid: Span,
     channel: Option<u8>,
     country: Option<[u8; 2]>,
     wps_state: Option<u8>,
@@ -254,14 +253,13 @@ impl Device {
                     Some(k) if p.repeat_of == Some(k.packet) => k,
                     _ => read_advert(d, capability),
                 };
-                let ssid = d.bytes().get(read.ssid_at..read.ssid_at + read.ssid_len);
+                let ssid = read.ssid.get(d.bytes());
                 let (channel, country, wps_state, crypt) =
                     (read.channel, read.country, read.wps_state, read.crypt);
                 self.read.get_or_insert_with(Default::default)[slot] = Some(AdvertRead {
                     packet: p.packet_no,
                     ..read
                 });
-                let ssid = ssid.unwrap_or(&[]);
                 if subtype == mgmt::PROBE_RESP && !self.responded.contains(ssid) {
                     self.responded.insert(ssid.to_vec());
                     new_ssid = true;
@@ -388,18 +386,12 @@ fn read_advert(d: &Dot11<'_>, capability: u16) -> AdvertRead {
             }
         }
     }
-    // The SSID's place in the frame (the element data is a slice of it).
-    let frame = d.bytes().as_ptr_range();
-    let (ssid_at, ssid_len) = match ssid {
-        Some(s) if frame.contains(&s.as_ptr()) => {
-            (s.as_ptr() as usize - frame.start as usize, s.len())
-        }
-        _ => (0, 0),
-    };
     AdvertRead {
         packet: 0,
-        ssid_at,
-        ssid_len,
+        // The element data is a slice of the frame.
+        ssid: ssid
+            .and_then(|s| Span::of(d.bytes(), s))
+            .unwrap_or_default(),
         channel,
         country,
         wps_state,

@@ -405,7 +405,7 @@ impl Detectors {
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
-            let mut verdict = crate::repeat::key(ctx.packet)
+            let mut verdict = osprey_dissect::repeat::key(ctx.packet)
                 .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
             let skip_stateless = match (&verdict, ctx.packet.repeat_of) {
                 (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,

@@ -22,7 +22,7 @@
 
 use kismetdb::MacAddr;
 use osprey_alerts::{AlertRef, AlertTracker};
-use osprey_dissect::Dot11;
+use osprey_dissect::{Dot11, Span};
 use osprey_wire::ieee80211::{ie, FrameType};
 
 use super::{beaconrate, chanchange, crypt, cryptodrop, dot11d, probechan};
@@ -202,22 +202,17 @@ struct Kept {
     channel: u16,
     country: Option<[u8; 2]>,
     ranges: u64,
-    /// Where the SSID is in the frame's bytes, and its length.
-    ssid_at: usize,
-    ssid_len: usize,
+    /// Where the SSID is in the frame's bytes.
+    ssid: Span,
 }
 
 impl Kept {
     /// Keeps `a`, read from frame `d` (packet `packet`); `None` if its SSID is not in `d`.
     fn new(a: &Advert<'_>, d: &Dot11<'_>, packet: u64) -> Option<Kept> {
-        let ssid_at = if a.ssid.is_empty() {
-            0
+        let ssid = if a.ssid.is_empty() {
+            Span::default()
         } else {
-            let frame = d.bytes().as_ptr_range();
-            if !frame.contains(&a.ssid.as_ptr()) {
-                return None;
-            }
-            a.ssid.as_ptr() as usize - frame.start as usize
+            Span::of(d.bytes(), a.ssid)?
         };
         Some(Kept {
             packet,
@@ -226,8 +221,7 @@ impl Kept {
             channel: a.channel,
             country: a.country,
             ranges: a.ranges,
-            ssid_at,
-            ssid_len: a.ssid.len(),
+            ssid,
         })
     }
 
@@ -235,7 +229,7 @@ impl Kept {
     fn advert<'a>(&self, d: &Dot11<'a>) -> Option<Advert<'a>> {
         let body = d.body();
         Some(Advert {
-            ssid: d.bytes().get(self.ssid_at..self.ssid_at + self.ssid_len)?,
+            ssid: self.ssid.get(d.bytes()),
             key: self.key,
             crypt: self.crypt,
             channel: self.channel,
