@@ -335,10 +335,16 @@ impl Tracker {
     }
 
     fn relate(&mut self, ap: usize, client: usize) {
-        let (apmac, cmac) = (self.devices[ap].mac, self.devices[client].mac);
+        let apmac = self.devices[ap].mac;
+        let c = &mut self.devices[client];
+        if c.last_owner == apmac {
+            return;
+        }
+        c.last_owner = apmac;
+        let cmac = c.mac;
         // The two sets are filled together, so the client's (usually one entry) tells whether
         // the access point's (possibly thousands) already has it.
-        if self.devices[client].client_of.contains(&apmac) {
+        if c.client_of.contains(&apmac) {
             return;
         }
         self.devices[ap].clients.insert(cmac);
