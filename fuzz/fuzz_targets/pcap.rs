@@ -1,7 +1,8 @@
 //! Arbitrary bytes as a pcap file: every frame is delivered or the reader stops with an
 //! error naming an offset inside the input; never a panic. The input read from a slice, in
-//! dribbles of a few bytes, and from a file (format sniffing, `open`, the read-ahead input)
-//! gives the same frames and the same error.
+//! dribbles of a few bytes, in memory (frames lent in place), and from a file (format
+//! sniffing, `open`, the read-ahead input; and the file mapped into memory) gives the same
+//! frames and the same error.
 #![no_main]
 
 mod capture_common;
@@ -11,6 +12,8 @@ use std::path::Path;
 
 use capture_common::{file, outcome, Trickle};
 use libfuzzer_sys::fuzz_target;
+use osprey_capture::input::InMemory;
+use osprey_capture::mapped::MappedCapture;
 use osprey_capture::pcap::{Magic, PcapReader};
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +31,15 @@ fuzz_target!(|data: &[u8]| {
         data.len(),
     );
     assert_eq!(whole, trickle);
+    let lent = outcome(
+        |f| {
+            PcapReader::new(InMemory::new(data), path)?
+                .for_each_frame(f)
+                .map(drop)
+        },
+        data.len(),
+    );
+    assert_eq!(whole, lent);
     let pcap_magic = data
         .get(..4)
         .is_some_and(|m| Magic::from_bytes([m[0], m[1], m[2], m[3]]).is_some());
@@ -38,6 +50,10 @@ fuzz_target!(|data: &[u8]| {
                 data.len(),
             );
             assert_eq!(whole, from_file);
+            if let Ok(Some(m)) = MappedCapture::open(&p, 0) {
+                let mapped = outcome(|f| m.for_each_frame(f).map(drop), data.len());
+                assert_eq!(whole, mapped);
+            }
         }
     }
 });

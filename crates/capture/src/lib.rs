@@ -13,7 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod input;
 pub mod kismetdb_source;
+pub mod mapped;
 pub mod pcap;
 pub mod pcapng;
 pub mod pcapng_writer;

@@ -1,8 +1,9 @@
 //! Classic libpcap files: a 24-byte global header, then records of a 16-byte header and the
 //! captured bytes. Either byte order; microsecond or nanosecond timestamps (by magic number).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use crate::input::Input;
 
 use crate::{CaptureError, Flow, Frame, SourceStats, Timestamp, MAX_FRAME_LEN};
 
@@ -92,7 +93,8 @@ impl GlobalHeader {
     }
 }
 
-/// A pcap file being read.
+/// A pcap file being read, from any [`Input`]: a stream (the frames' bytes are copied into a
+/// buffer of the reader's) or bytes in memory (the frames borrow them).
 pub struct PcapReader<R> {
     input: R,
     path: PathBuf,
@@ -108,38 +110,38 @@ impl PcapReader<crate::readahead::ReadAhead> {
     }
 }
 
-/// Reads until `buf` is full or the input ends; returns how many bytes were read.
-pub(crate) fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// The error of a failed read at `offset` of `path`.
+fn io_error(path: &Path, offset: u64, e: std::io::Error) -> CaptureError {
+    CaptureError::Io {
+        path: path.to_path_buf(),
+        context: format!("reading at offset {offset}"),
+        source: e,
     }
-    Ok(n)
 }
 
-impl<R: Read> PcapReader<R> {
+impl<R: Input> PcapReader<R> {
     /// Reads the global header from `input`; `path` names the input in errors.
     pub fn new(mut input: R, path: &Path) -> Result<Self, CaptureError> {
         let path = path.to_path_buf();
-        let mut gh = [0u8; 24];
-        let n = read_full(&mut input, &mut gh).map_err(|e| CaptureError::Io {
-            path: path.clone(),
-            context: "reading the pcap header".into(),
-            source: e,
-        })?;
-        if n < 24 {
+        let mut buf = Vec::with_capacity(4096);
+        let gh = input
+            .next_bytes(24, &mut buf)
+            .map_err(|e| CaptureError::Io {
+                path: path.clone(),
+                context: "reading the pcap header".into(),
+                source: e,
+            })?;
+        let Ok(gh) = <&[u8; 24]>::try_from(gh) else {
             return Err(CaptureError::Truncated {
                 path,
                 offset: 0,
-                detail: format!("the pcap global header needs 24 bytes, the file has {n}"),
+                detail: format!(
+                    "the pcap global header needs 24 bytes, the file has {}",
+                    gh.len()
+                ),
             });
-        }
-        let header = GlobalHeader::parse(&gh).ok_or_else(|| CaptureError::Malformed {
+        };
+        let header = GlobalHeader::parse(gh).ok_or_else(|| CaptureError::Malformed {
             path: path.clone(),
             offset: 0,
             detail: "not a pcap magic number".into(),
@@ -149,7 +151,7 @@ impl<R: Read> PcapReader<R> {
             path,
             header,
             offset: 24,
-            buf: Vec::with_capacity(4096),
+            buf,
         })
     }
 
@@ -165,28 +167,39 @@ impl<R: Read> PcapReader<R> {
         f: &mut dyn FnMut(&Frame<'_>) -> Flow,
     ) -> Result<SourceStats, CaptureError> {
         let mut stats = SourceStats::default();
-        let m = self.header.magic;
+        let PcapReader {
+            input,
+            path,
+            header,
+            offset,
+            buf,
+        } = self;
+        let m = header.magic;
         loop {
-            let at = self.offset;
-            let mut rh = [0u8; 16];
-            let n = read_full(&mut self.input, &mut rh).map_err(|e| self.io(e))?;
-            if n == 0 {
-                return Ok(stats);
-            }
-            if n < 16 {
+            let at = *offset;
+            let rh = input
+                .next_bytes(16, buf)
+                .map_err(|e| io_error(path, at, e))?;
+            let Ok(&rh) = <&[u8; 16]>::try_from(rh) else {
+                if rh.is_empty() {
+                    return Ok(stats);
+                }
                 return Err(CaptureError::Truncated {
-                    path: self.path.clone(),
+                    path: path.clone(),
                     offset: at,
-                    detail: format!("{n} trailing byte(s) where a 16-byte record header should be"),
+                    detail: format!(
+                        "{} trailing byte(s) where a 16-byte record header should be",
+                        rh.len()
+                    ),
                 });
-            }
+            };
             let sec = m.u32([rh[0], rh[1], rh[2], rh[3]]);
             let frac = m.u32([rh[4], rh[5], rh[6], rh[7]]);
             let incl = m.u32([rh[8], rh[9], rh[10], rh[11]]);
             let orig = m.u32([rh[12], rh[13], rh[14], rh[15]]);
             if incl > MAX_FRAME_LEN {
                 return Err(CaptureError::Malformed {
-                    path: self.path.clone(),
+                    path: path.clone(),
                     offset: at,
                     detail: format!(
                         "record claims {incl} captured bytes (more than {MAX_FRAME_LEN})"
@@ -199,24 +212,26 @@ impl<R: Read> PcapReader<R> {
             let sec = i64::from(sec) + i64::from(frac / per_sec);
             let frac = frac % per_sec;
             let usec = if m.nanos { frac / 1000 } else { frac };
-            self.buf.resize(incl as usize, 0);
-            let got = read_full(&mut self.input, &mut self.buf).map_err(|e| self.io(e))?;
-            if got < incl as usize {
+            let data = input
+                .next_bytes(incl as usize, buf)
+                .map_err(|e| io_error(path, at, e))?;
+            if data.len() < incl as usize {
                 return Err(CaptureError::Truncated {
-                    path: self.path.clone(),
+                    path: path.clone(),
                     offset: at,
                     detail: format!(
-                        "the record header says {incl} captured bytes, only {got} remain"
+                        "the record header says {incl} captured bytes, only {} remain",
+                        data.len()
                     ),
                 });
             }
-            self.offset = at + 16 + u64::from(incl);
+            *offset = at + 16 + u64::from(incl);
             stats.frames += 1;
             stats.bytes += u64::from(incl);
             let frame = Frame {
                 ts: Timestamp::new(sec, i64::from(usec)),
-                dlt: self.header.linktype,
-                data: &self.buf,
+                dlt: header.linktype,
+                data,
                 orig_len: orig.max(incl),
                 interface: 0,
                 offset: at,
@@ -225,14 +240,6 @@ impl<R: Read> PcapReader<R> {
             if f(&frame) == Flow::Stop {
                 return Ok(stats);
             }
-        }
-    }
-
-    fn io(&self, e: std::io::Error) -> CaptureError {
-        CaptureError::Io {
-            path: self.path.clone(),
-            context: format!("reading at offset {}", self.offset),
-            source: e,
         }
     }
 }
@@ -279,14 +286,26 @@ mod tests {
         Result<SourceStats, CaptureError>,
     );
 
-    fn read_all(bytes: &[u8]) -> Read {
+    fn read_from(input: impl Input) -> Read {
         let mut got = Vec::new();
-        let r = PcapReader::new(bytes, Path::new("mem.pcap")).and_then(|mut r| {
+        let r = PcapReader::new(input, Path::new("mem.pcap")).and_then(|mut r| {
             r.for_each_frame(&mut |fr| {
                 got.push((fr.ts, fr.data.to_vec(), fr.orig_len));
                 Flow::Continue
             })
         });
+        (got, r)
+    }
+
+    /// Reads `bytes` as a stream and in memory: both give the same frames and the same end.
+    fn read_all(bytes: &[u8]) -> Read {
+        let (got, r) = read_from(bytes);
+        let (lent, r2) = read_from(crate::input::InMemory::new(bytes));
+        assert_eq!(got, lent);
+        assert_eq!(
+            format!("{:?}", r.as_ref().map_err(|e| e.to_string())),
+            format!("{:?}", r2.as_ref().map_err(|e| e.to_string()))
+        );
         (got, r)
     }
 

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::pcap::read_full;
+use crate::input::read_full;
 use crate::{CaptureError, Flow, Frame, SourceStats, Timestamp, MAX_FRAME_LEN};
 
 /// Block types this reader uses.

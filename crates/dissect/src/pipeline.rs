@@ -12,13 +12,18 @@
 //! the helper to be reused, and at most [`IN_FLIGHT`] are under way, so a slow consumer holds
 //! back the reading instead of growing memory.
 //!
+//! A large pcap file is mapped into memory instead ([`MappedCapture`]): its frames are read in
+//! place and the batches carry only where the packets' bytes are in the file, so no byte is
+//! copied at all; the pages behind the batches already handled are given back as it goes.
+//!
 //! What comes out is what [`Dissector::dissect`] called on each frame gives, in the same
 //! order, with the same packet numbers, duplicates and repeats: the dissector moves to the
 //! helper for the file and comes back with its state.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
+use osprey_capture::mapped::{MappedCapture, MIN_MAPPED_LEN};
 use osprey_capture::{CaptureError, Flow, Frame, SourceStats};
 
 use crate::dot11::Btle;
@@ -97,8 +102,11 @@ impl Detached {
 /// Frames' bytes and their dissected packets.
 #[derive(Default)]
 struct Batch {
+    /// The frames' bytes (empty for a mapped file: the packets point into the mapping).
     bytes: Vec<u8>,
     packets: Vec<Detached>,
+    /// For a mapped file: where the batch's last frame ends in it.
+    end: usize,
 }
 
 /// Reads `path` and dissects each frame with `dissector` on a helper thread, calling `f` on
@@ -110,36 +118,94 @@ pub fn dissect_file(
     dissector: Dissector,
     f: &mut dyn FnMut(Packet<'_>, u64) -> Flow,
 ) -> (Result<SourceStats, CaptureError>, Dissector) {
+    // A file that cannot be mapped is read as a stream, which reports any error itself.
+    let mapped = MappedCapture::open(path, MIN_MAPPED_LEN).ok().flatten();
+    dissect(path, mapped.map(Arc::new), dissector, f)
+}
+
+/// The helper's end of the batches: fills one, sends it when full, takes an empty one back.
+struct Batcher {
+    batch: Batch,
+    full: mpsc::SyncSender<Batch>,
+    empty: mpsc::Receiver<Batch>,
+    /// The calling thread has stopped taking batches.
+    stopped: bool,
+}
+
+impl Batcher {
+    /// Adds a packet; stops the reading when the calling thread takes no more.
+    fn push(&mut self, d: Detached) -> Flow {
+        self.batch.packets.push(d);
+        if self.batch.packets.len() < BATCH_PACKETS {
+            return Flow::Continue;
+        }
+        let next = self.empty.recv().unwrap_or_default();
+        if self
+            .full
+            .send(std::mem::replace(&mut self.batch, next))
+            .is_err()
+        {
+            self.stopped = true;
+            return Flow::Stop;
+        }
+        Flow::Continue
+    }
+
+    /// Sends the last, partly filled batch.
+    fn finish(self) {
+        if !self.stopped && !self.batch.packets.is_empty() {
+            let _ = self.full.send(self.batch);
+        }
+    }
+}
+
+/// [`dissect_file`], reading `mapped` when the file is mapped (the batches then carry no
+/// bytes: the packets point into the mapping, and this thread gives back the pages behind the
+/// batches it has finished, so the resident memory stays at a few batches of the file).
+fn dissect(
+    path: &Path,
+    mapped: Option<Arc<MappedCapture>>,
+    dissector: Dissector,
+    f: &mut dyn FnMut(Packet<'_>, u64) -> Flow,
+) -> (Result<SourceStats, CaptureError>, Dissector) {
+    /// Pages of a mapped file are given back this many bytes at a time.
+    const RELEASE: usize = 1 << 20;
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..IN_FLIGHT {
         let _ = empty_tx.send(Batch::default());
     }
     let path_owned = path.to_path_buf();
+    let file = mapped.clone();
     let helper = std::thread::Builder::new()
         .name("capture-dissect".into())
         .spawn(move || {
             let mut dissector = dissector;
-            let mut batch = Batch::default();
-            let mut stopped = false;
-            let result = osprey_capture::for_each_frame(&path_owned, &mut |frame| {
-                let p = dissector.dissect(frame);
-                let d = Detached::new(&p, frame, batch.bytes.len());
-                batch.bytes.extend_from_slice(frame.data);
-                batch.packets.push(d);
-                if batch.packets.len() < BATCH_PACKETS {
-                    return Flow::Continue;
+            let mut out = Batcher {
+                batch: Batch::default(),
+                full: full_tx,
+                empty: empty_rx,
+                stopped: false,
+            };
+            let result = match &file {
+                Some(m) => {
+                    let bytes = m.bytes();
+                    m.for_each_frame(&mut |frame| {
+                        let p = dissector.dissect(frame);
+                        // The reader lends every frame from the mapping.
+                        let at = Span::of(bytes, frame.data).map_or(0, |s| s.start);
+                        out.batch.end = at + frame.data.len();
+                        out.push(Detached::new(&p, frame, at))
+                    })
                 }
-                let next = empty_rx.recv().unwrap_or_default();
-                if full_tx.send(std::mem::replace(&mut batch, next)).is_err() {
-                    stopped = true;
-                    return Flow::Stop;
-                }
-                Flow::Continue
-            });
-            if !stopped && !batch.packets.is_empty() {
-                let _ = full_tx.send(batch);
-            }
+                None => osprey_capture::for_each_frame(&path_owned, &mut |frame| {
+                    let p = dissector.dissect(frame);
+                    let d = Detached::new(&p, frame, out.batch.bytes.len());
+                    out.batch.bytes.extend_from_slice(frame.data);
+                    out.push(d)
+                }),
+            };
+            out.finish();
             (result, dissector)
         });
     let helper = match helper {
@@ -155,11 +221,20 @@ pub fn dissect_file(
             return (Err(err), Dissector::new());
         }
     };
+    let mut released = 0;
     'batches: for mut batch in full_rx.iter() {
+        let bytes = match &mapped {
+            Some(m) => m.bytes(),
+            None => &batch.bytes,
+        };
         for d in &batch.packets {
-            if f(d.attach(&batch.bytes), d.offset) == Flow::Stop {
+            if f(d.attach(bytes), d.offset) == Flow::Stop {
                 break 'batches;
             }
+        }
+        if let Some(m) = mapped.as_ref().filter(|_| batch.end >= released + RELEASE) {
+            m.release(released, batch.end);
+            released = batch.end / RELEASE * RELEASE;
         }
         batch.bytes.clear();
         batch.packets.clear();
@@ -186,7 +261,8 @@ mod tests {
     use super::*;
 
     /// Every packet of every shared capture and sample: dissected on the helper and attached
-    /// again, it is what dissecting in place gives, field for field and byte for byte.
+    /// again, read as a stream or (pcap files) mapped, it is what dissecting in place gives,
+    /// field for field and byte for byte.
     #[test]
     fn packets_come_out_as_dissected_in_place() {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -197,10 +273,10 @@ mod tests {
         assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
         let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
         files.extend(osprey_capture::captures_under(&shared));
-        let mut total = 0;
+        let (mut total, mut mapped_files) = (0, 0);
         // One dissector across all files for each side, as analyze keeps one.
         let mut inline = Dissector::new();
-        let mut piped = Dissector::new();
+        let mut sides = [Dissector::new(), Dissector::new()];
         for path in &files {
             let mut want = Vec::new();
             let r1 = osprey_capture::for_each_frame(path, &mut |frame| {
@@ -208,24 +284,33 @@ mod tests {
                 want.push(format!("{p:?} {}", frame.offset));
                 Flow::Continue
             });
-            let mut got = Vec::new();
-            let (r2, back) = dissect_file(path, piped, &mut |p, offset| {
-                got.push(format!("{p:?} {offset}"));
-                Flow::Continue
-            });
-            piped = back;
-            assert_eq!(got, want, "{}", path.display());
-            assert_eq!(r1.is_ok(), r2.is_ok(), "{}", path.display());
-            assert_eq!(
-                r1.map(|s| s.frames).ok(),
-                r2.map(|s| s.frames).ok(),
-                "{}",
-                path.display()
-            );
-            assert_eq!(inline.stats(), piped.stats(), "{}", path.display());
-            total += got.len();
+            for (side, map) in [(0, false), (1, true)] {
+                // The second side maps every pcap file, whatever its size, and reads the rest.
+                let mapped = match map {
+                    true => MappedCapture::open(path, 0).unwrap().map(Arc::new),
+                    false => None,
+                };
+                mapped_files += usize::from(mapped.is_some());
+                let what = format!("{} mapped {map}", path.display());
+                let mut got = Vec::new();
+                let d = std::mem::take(&mut sides[side]);
+                let (r2, back) = dissect(path, mapped, d, &mut |p, offset| {
+                    got.push(format!("{p:?} {offset}"));
+                    Flow::Continue
+                });
+                sides[side] = back;
+                assert_eq!(got, want, "{what}");
+                assert_eq!(
+                    r1.as_ref().map(|s| s.frames).map_err(|e| e.to_string()),
+                    r2.map(|s| s.frames).map_err(|e| e.to_string()),
+                    "{what}"
+                );
+                assert_eq!(inline.stats(), sides[side].stats(), "{what}");
+                total += got.len();
+            }
         }
         assert!(total > 10_000, "{total} packets");
+        assert!(mapped_files > 5, "{mapped_files} pcap files mapped");
     }
 
     /// Stopping early stops the helper; what was handed over is what came first.
