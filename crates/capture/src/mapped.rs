@@ -12,7 +12,9 @@
 //! page that is no longer in the file is a bus error, not an I/O error. This is the trade
 //! ripgrep makes for single large files; `OSPREY_NO_MMAP=1` turns mapping off for a file that
 //! something else may truncate while Osprey reads it (a file still growing is fine: the mapping
-//! covers what it held when it was opened).
+//! covers what it held when it was opened). A program that maps captures calls
+//! [`explain_bus_errors`] first, so that such a truncation ends it with a message saying so
+//! instead of a bare "Bus error".
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,35 @@ use crate::{CaptureError, Flow, Frame, SourceStats};
 
 /// Files smaller than this are read, not mapped: a mapping costs more than it saves.
 pub const MIN_MAPPED_LEN: u64 = 4 << 20;
+
+/// What a bus error means in a program reading mapped captures.
+const BUS_ERROR: &[u8] = b"osprey: a capture file mapped into memory was truncated while it \
+was being read (set OSPREY_NO_MMAP=1 to read captures as streams)\n";
+
+/// Makes a bus error (SIGBUS: reading a page of a mapped file that the file no longer has)
+/// end the process with a message naming the cause and how to avoid it, and exit status 3,
+/// instead of the default bare "Bus error". Idempotent; a no-op where there are no signals.
+pub fn explain_bus_errors() {
+    #[cfg(unix)]
+    {
+        extern "C" fn on_bus_error(_: libc::c_int) {
+            // Only async-signal-safe calls: write(2) and _exit(2).
+            // SAFETY: a static buffer written to stderr, then the process ends.
+            unsafe {
+                libc::write(2, BUS_ERROR.as_ptr().cast(), BUS_ERROR.len());
+                libc::_exit(3);
+            }
+        }
+        // SAFETY: installs a handler that only makes async-signal-safe calls; the sigaction
+        // struct is zeroed (no flags, empty mask) apart from the handler.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_bus_error as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    }
+}
 
 /// A pcap file mapped read-only.
 pub struct MappedCapture {
@@ -157,6 +188,45 @@ mod tests {
             assert_eq!(got, want, "pass {pass}");
             m.release(0, m.bytes().len());
         }
+    }
+
+    /// A mapped file truncated under the reader ends the process with the message, not a
+    /// bare bus error. Runs itself as a child process, which maps, truncates and reads.
+    #[test]
+    fn a_truncated_mapping_is_explained() {
+        if let Some(path) = std::env::var_os("OSPREY_TEST_TRUNCATE_CHILD") {
+            explain_bus_errors();
+            let m = MappedCapture::open(Path::new(&path), 0)
+                .unwrap()
+                .expect("mapped");
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            let mut n = 0u64;
+            let _ = m.for_each_frame(&mut |f| {
+                n += f.data.iter().map(|&b| u64::from(b)).sum::<u64>();
+                Flow::Continue
+            });
+            // Not reached: the first frame's page is gone.
+            std::process::exit(i32::from(n == u64::MAX));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.pcap");
+        std::fs::write(&path, pcap(3000)).unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "mapped::tests::a_truncated_mapping_is_explained"])
+            .env("OSPREY_TEST_TRUNCATE_CHILD", &path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(
+            stderr.contains("was truncated while it was being read"),
+            "{stderr}"
+        );
     }
 
     /// Small files, non-pcap files and directories are not mapped.

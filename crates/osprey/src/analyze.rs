@@ -427,6 +427,8 @@ impl Progress {
 
 /// Runs `osprey analyze`.
 pub fn run(args: &Args) -> Result<(), String> {
+    // Large pcap files are mapped; one truncated under us ends the run with a message.
+    osprey_capture::mapped::explain_bus_errors();
     let total: u64 = args
         .captures
         .iter()
