@@ -18,7 +18,7 @@ use osprey_dissect::Packet;
 use osprey_tracker::{Observed, Tracker};
 use osprey_wire::ieee80211::ie::Element;
 
-pub use detectors::{Detectors, Registry};
+pub use detectors::{Detectors, Registry, StatelessCheck};
 
 /// What a detector needs for one packet.
 pub struct Context<'p, 'a> {

@@ -10,6 +10,11 @@
 //! * A detector that derives something from the frame (SsidRecords' advertisement) may keep
 //!   it with the packet number it came from and reuse it when `Context::repeat_of` names that
 //!   packet.
+//!
+//! The stateless detectors also run where packets are dissected (`StatelessCheck`, set on the
+//! dissector by the engine), which marks the packets they find nothing in
+//! (`Packet::stateless_clean`); `Detectors::inspect` skips them on those. The tests below hold
+//! both shortcuts, alone and together, to running every detector on every packet in full.
 
 #[cfg(test)]
 mod tests {
@@ -26,19 +31,43 @@ mod tests {
         osprey_config::Options::parse("test", &text).expect("config")
     }
 
+    /// How [`findings`] runs the detectors.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        /// Repeats are not named (the tracker and the detectors read every frame in full),
+        /// and every detector is shown every packet, whatever its declared interest.
+        Full,
+        /// As built, without the dissector's check: repeats, interests.
+        Repeats,
+        /// As the engine runs: repeats, interests, and the stateless detectors' check on the
+        /// dissector.
+        Engine,
+    }
+
     /// Runs frames (link type, bytes, time) through dissection, tracking and every detector;
-    /// per packet, what the detectors found, then every device record. `as_built` false:
-    /// repeats are not named (the tracker and the detectors read every frame in full), and
-    /// every detector is shown every packet, whatever its declared interest.
-    fn findings(frames: &[Captured], as_built: bool) -> Vec<String> {
+    /// per packet, what the detectors found, then every device record.
+    fn findings(frames: &[Captured], mode: Mode) -> Vec<String> {
+        findings_and_checked(frames, mode).0
+    }
+
+    /// [`findings`], and how many packets the dissector's check marked clean.
+    fn findings_and_checked(frames: &[Captured], mode: Mode) -> (Vec<String>, usize) {
         let options = everything();
         let mut alerts = osprey_alerts::AlertTracker::new(50);
         let mut det = crate::Detectors::new(&mut alerts, &options).expect("config");
         let mut dis = osprey_dissect::Dissector::new();
-        if !as_built {
-            det = det.without_interests();
-            dis.set_repeats(false);
+        match mode {
+            Mode::Full => {
+                det = det.without_interests();
+                dis.set_repeats(false);
+            }
+            Mode::Repeats => {}
+            Mode::Engine => {
+                let mut check = crate::StatelessCheck::new(&options).expect("config");
+                dis.set_check(Box::new(move |p| check.clean(p)));
+            }
         }
+        let mut checked = 0;
         let mut tr = osprey_tracker::Tracker::new();
         let mut out = Vec::new();
         for (dlt, bytes, sec, usec, orig_len) in frames {
@@ -46,6 +75,7 @@ mod tests {
             fr.dlt = *dlt;
             fr.orig_len = *orig_len;
             let p = dis.dissect(&fr);
+            checked += usize::from(p.stateless_clean);
             let observed = tr.observe(&p, kismetdb::Uuid::NIL);
             let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
             let found: Vec<_> = f
@@ -61,7 +91,7 @@ mod tests {
             ));
         }
         out.extend(tr.devices().iter().map(|d| d.to_kismet_json("")));
-        out
+        (out, checked)
     }
 
     /// How many of the frames repeat the last one of their BSSID and subtype.
@@ -189,8 +219,12 @@ mod tests {
         }
         let repeats = repeat_count(&frames);
         assert!(repeats > 2000, "only {repeats} repeats");
-        let with = findings(&frames, true);
-        let without = findings(&frames, false);
+        let with = findings(&frames, Mode::Repeats);
+        let without = findings(&frames, Mode::Full);
+        let (engine, checked) = findings_and_checked(&frames, Mode::Engine);
+        // Most variants carry something an alert reads; the clean ones are still many.
+        assert!(checked > 400, "only {checked} packets checked clean");
+        assert_eq!(engine, with);
         for h in [
             "LONGSSID",
             "MSFDLINKRATE",
@@ -223,7 +257,7 @@ mod tests {
         assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
         let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
         files.extend(osprey_capture::captures_under(&shared));
-        let (mut checked, mut repeats) = (0, 0);
+        let (mut checked, mut repeats, mut clean) = (0, 0, 0);
         for path in &files {
             let mut frames = Vec::new();
             let _ = osprey_capture::for_each_frame(path, &mut |f| {
@@ -231,15 +265,18 @@ mod tests {
                 osprey_capture::Flow::Continue
             });
             repeats += repeat_count(&frames);
-            assert_eq!(
-                findings(&frames, true),
-                findings(&frames, false),
-                "{}",
-                path.display()
-            );
+            let full = findings(&frames, Mode::Full);
+            assert_eq!(findings(&frames, Mode::Repeats), full, "{}", path.display());
+            let (engine, n) = findings_and_checked(&frames, Mode::Engine);
+            assert_eq!(engine, full, "{} (checked)", path.display());
+            clean += n;
             checked += 1;
         }
         assert!(checked >= 20, "{checked} captures");
         assert!(repeats > 100, "{repeats} repeats in the shared captures");
+        assert!(
+            clean > 10_000,
+            "{clean} packets checked clean in the shared captures"
+        );
     }
 }

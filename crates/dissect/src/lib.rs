@@ -128,6 +128,10 @@ pub struct Packet<'a> {
     /// that frame's packet number. What the tracker and the
     /// detectors read from that frame holds for this one. See [`repeat`].
     pub repeat_of: Option<u64>,
+    /// Set by the dissector's check ([`Dissector::set_check`]): the checks that depend on
+    /// nothing but the packet (the stateless detectors) found nothing in it, so whoever runs
+    /// them after dissection may skip them. False when no check ran or one found something.
+    pub stateless_clean: bool,
     /// CRC-32 of the decapsulated frame (without FCS), the duplicate key.
     pub hash: u32,
     /// Packet number as Kismet assigns it (`packets.packetid`): originals are numbered 1, 3,
@@ -203,6 +207,9 @@ pub struct DissectStats {
     pub repeats_dropped: u64,
 }
 
+/// A check run on each packet right after its dissection (see [`Dissector::set_check`]).
+pub type Check = Box<dyn FnMut(&Packet<'_>) -> bool + Send>;
+
 /// Dissects frames one after another, keeping the duplicate ring and packet counter.
 #[derive(Default)]
 pub struct Dissector {
@@ -210,6 +217,7 @@ pub struct Dissector {
     repeats: repeat::RepeatFilter,
     stats: DissectStats,
     next_id: u64,
+    check: Option<Check>,
 }
 
 fn gps_from_wire(g: osprey_wire::radio::GpsFix) -> GpsFix {
@@ -243,6 +251,14 @@ impl Dissector {
         self.repeats.set_enabled(on);
     }
 
+    /// Runs `check` on every packet dissected from now on, where the dissection runs (the
+    /// dissection thread, for a file): its answer is the packet's
+    /// [`Packet::stateless_clean`]. The engine sets the stateless detectors here, so that on
+    /// two threads their work moves off the thread that tracks and detects.
+    pub fn set_check(&mut self, check: Check) {
+        self.check = Some(check);
+    }
+
     /// Dissects one frame.
     pub fn dissect<'a>(&mut self, frame: &Frame<'a>) -> Packet<'a> {
         self.stats.packets += 1;
@@ -266,6 +282,7 @@ impl Dissector {
             decode_error: None,
             duplicate: false,
             repeat_of: None,
+            stateless_clean: false,
             hash: 0,
             packet_no: self.stats.packets,
             gps: frame.gps,
@@ -376,6 +393,9 @@ impl Dissector {
         p.repeat_of = self.repeats.check(&p);
         if p.error.is_some() {
             self.stats.errors += 1;
+        }
+        if let Some(check) = self.check.as_mut() {
+            p.stateless_clean = check(&p);
         }
         p
     }

@@ -265,6 +265,12 @@ impl Engine {
         osprey_oui::prepare();
         let mut alerts = alert_tracker(&opts.options)?;
         let detectors = Detectors::new(&mut alerts, &opts.options).map_err(|e| e.to_string())?;
+        // The stateless detectors also run where packets are dissected (on the dissection
+        // thread, for a file), so that the detectors here skip them on clean packets.
+        let mut check =
+            osprey_detect::StatelessCheck::new(&opts.options).map_err(|e| e.to_string())?;
+        let mut dissector = Dissector::new();
+        dissector.set_check(Box::new(move |p| check.clean(p)));
         let limits =
             osprey_tracker::Limits::from_options(&opts.options).map_err(|e| e.to_string())?;
         let events = EventBus::new();
@@ -321,7 +327,7 @@ impl Engine {
             });
         }
         Ok(Engine {
-            dissector: Dissector::new(),
+            dissector,
             tracker: Tracker::with_limits(limits),
             alerts,
             detectors,

@@ -279,6 +279,44 @@ pub struct Detectors {
     last_tick: i64,
 }
 
+/// The stateless detectors on their own, for the thread that dissects: they depend on nothing
+/// but the packet, so they can run before it is tracked, beside the thread that tracks and
+/// detects, which then skips them on the packets they find nothing in (nearly all):
+/// `Dissector::set_check(Box::new(move |p| check.clean(p)))`.
+///
+/// They run with the same configuration as the engine's detectors, on an alert tracker of
+/// their own that nobody reads: what counts is only whether they would raise or tag anything,
+/// which does not depend on rate limits (a throttled raise still tags the packet). When they
+/// would, the engine's detectors run them again on the packet and raise as usual; the tests in
+/// `crate::repeat` hold the results to those of running them on every packet.
+pub struct StatelessCheck {
+    detectors: Detectors,
+    alerts: AlertTracker,
+    tracker: osprey_tracker::Tracker,
+    observed: osprey_tracker::Observed,
+}
+
+impl StatelessCheck {
+    /// The stateless detectors as `options` configure them.
+    pub fn new(options: &Options) -> Result<StatelessCheck, osprey_config::Error> {
+        let mut alerts = AlertTracker::new(1);
+        let detectors = Detectors::new(&mut alerts, options)?;
+        Ok(StatelessCheck {
+            detectors,
+            alerts,
+            tracker: osprey_tracker::Tracker::new(),
+            observed: osprey_tracker::Observed::default(),
+        })
+    }
+
+    /// True when `p` is clean, not a duplicate, and no stateless detector finds anything in
+    /// it (for `Packet::stateless_clean`).
+    pub fn clean(&mut self, p: &osprey_dissect::Packet<'_>) -> bool {
+        let ctx = Context::new(p, &self.tracker, &self.observed);
+        self.detectors.stateless_clean(&ctx, &mut self.alerts)
+    }
+}
+
 /// Packet classes: the bits of an [`crate::Interest`].
 const CLASSES: usize = 64;
 
@@ -405,12 +443,17 @@ impl Detectors {
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
+            // Checked where it was dissected ([`StatelessCheck`]): nothing for the stateless
+            // detectors, and no verdict to keep.
+            let checked = ctx.packet.stateless_clean && ctx.packet.error.is_none();
             let mut verdict = osprey_dissect::repeat::key(ctx.packet)
+                .filter(|_| !checked)
                 .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
-            let skip_stateless = match (&verdict, ctx.packet.repeat_of) {
-                (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,
-                _ => false,
-            };
+            let skip_stateless = checked
+                || match (&verdict, ctx.packet.repeat_of) {
+                    (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,
+                    _ => false,
+                };
             let lists = if ctx.packet.error.is_some() {
                 &self.lists.damaged
             } else if skip_stateless {
@@ -444,6 +487,39 @@ impl Detectors {
         }
         self.tick(ctx.now(), ctx.devices, alerts, &mut f);
         f
+    }
+
+    /// Whether the stateless detectors ([`Detector::stateless`]) find nothing in a clean,
+    /// non-duplicate packet (false for any other): what [`StatelessCheck`] answers. Keeps
+    /// its own verdicts, so a repeat of a frame they found nothing in is not shown to them.
+    fn stateless_clean(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> bool {
+        let p = ctx.packet;
+        if p.duplicate || p.error.is_some() {
+            return false;
+        }
+        let mut verdict = osprey_dissect::repeat::key(p)
+            .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
+        if let (Some(v), Some(of)) = (verdict.as_mut(), p.repeat_of) {
+            if v.1 && v.0 == of {
+                **v = (p.packet_no, true);
+                return true;
+            }
+        }
+        let mut f = Findings::default();
+        let class = crate::Interest::class_of(p).trailing_zeros() as usize;
+        for &entry in self.lists.clean.get(class).map_or(&[][..], |l| &l[..]) {
+            if entry & STATELESS == 0 {
+                continue;
+            }
+            if let Some(d) = self.all.get_mut(usize::from(entry & !STATELESS)) {
+                d.inspect(ctx, alerts, &mut f);
+            }
+        }
+        let clean = f.alerts.is_empty() && f.tagged.is_empty();
+        if let Some(v) = verdict {
+            *v = (p.packet_no, clean);
+        }
+        clean
     }
 
     /// Shows every packet to every detector, whatever its declared interest (for tests that
