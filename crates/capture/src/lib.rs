@@ -238,6 +238,24 @@ pub fn captures_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The captures the tests that compare whole pipelines run over: the sample capture shipped
+/// in the repository, then every capture of the shared data set (`$OSPREY_SHARED_DATA`, else
+/// `../shared/data` beside the repository). `None` when the shared data set is not there.
+#[doc(hidden)]
+pub fn sample_and_shared_captures() -> Option<Vec<PathBuf>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shared = match std::env::var_os("OSPREY_SHARED_DATA") {
+        Some(p) => PathBuf::from(p),
+        None => root.join("../shared/data"),
+    };
+    if !shared.join("MANIFEST.md").is_file() {
+        return None;
+    }
+    let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
+    files.extend(captures_under(&shared));
+    Some(files)
+}
+
 /// Link types (DLT / LINKTYPE values) this project knows by name.
 pub mod dlt {
     /// Raw IEEE 802.11.

@@ -3,18 +3,18 @@
 //! The dissector names the frame a beacon or probe response repeats
 //! ([`osprey_dissect::Packet::repeat_of`]). Detectors use this in two ways, each exact:
 //!
-//! * A stateless detector (`Detector::stateless`) that found nothing in a frame finds nothing
-//!   in its repeat, so when none of them found anything in the last frame, they are not run
-//!   on the repeat (`Detectors::inspect` keeps, per BSSID and subtype, the last frame's packet
-//!   number and that verdict, bounded by `detector_max_macs`).
+//! * The stateless detectors (`Detector::stateless`) run where packets are dissected
+//!   (`StatelessCheck`, set on the dissector by the engine), which marks the packets they find
+//!   nothing in (`Packet::stateless_clean`); `Detectors::inspect` skips them on those. What
+//!   finds nothing in a frame finds nothing in its repeat, so the check keeps, per BSSID and
+//!   subtype, the last frame's packet number and that verdict (bounded by
+//!   `detector_max_macs`), and does not run them on a repeat of a frame they found nothing in.
 //! * A detector that derives something from the frame (SsidRecords' advertisement) may keep
 //!   it with the packet number it came from and reuse it when `Context::repeat_of` names that
 //!   packet.
 //!
-//! The stateless detectors also run where packets are dissected (`StatelessCheck`, set on the
-//! dissector by the engine), which marks the packets they find nothing in
-//! (`Packet::stateless_clean`); `Detectors::inspect` skips them on those. The tests below hold
-//! both shortcuts, alone and together, to running every detector on every packet in full.
+//! The tests below hold both shortcuts, alone and together, to running every detector on
+//! every packet in full.
 
 #[cfg(test)]
 mod tests {
@@ -37,7 +37,8 @@ mod tests {
         /// Repeats are not named (the tracker and the detectors read every frame in full),
         /// and every detector is shown every packet, whatever its declared interest.
         Full,
-        /// As built, without the dissector's check: repeats, interests.
+        /// Repeats named and interests, without the dissector's check (every stateless
+        /// detector runs on every packet it is interested in).
         Repeats,
         /// As the engine runs: repeats, interests, and the stateless detectors' check on the
         /// dissector.
@@ -249,14 +250,7 @@ mod tests {
 
     #[test]
     fn shortcuts_change_nothing_on_the_shared_captures() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let shared = match std::env::var_os("OSPREY_SHARED_DATA") {
-            Some(p) => std::path::PathBuf::from(p),
-            None => root.join("../shared/data"),
-        };
-        assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
-        let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
-        files.extend(osprey_capture::captures_under(&shared));
+        let files = osprey_capture::sample_and_shared_captures().expect("no shared data");
         let (mut checked, mut repeats, mut clean) = (0, 0, 0);
         for path in &files {
             let mut frames = Vec::new();

@@ -265,14 +265,7 @@ mod tests {
     /// field for field and byte for byte.
     #[test]
     fn packets_come_out_as_dissected_in_place() {
-        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let shared = match std::env::var_os("OSPREY_SHARED_DATA") {
-            Some(p) => std::path::PathBuf::from(p),
-            None => root.join("../shared/data"),
-        };
-        assert!(shared.join("MANIFEST.md").is_file(), "no shared data");
-        let mut files = vec![root.join("samples/krack_example-tptk-attack.pcapng")];
-        files.extend(osprey_capture::captures_under(&shared));
+        let files = osprey_capture::sample_and_shared_captures().expect("no shared data");
         let (mut total, mut mapped_files) = (0, 0);
         // One dissector across all files for each side, as analyze keeps one.
         let mut inline = Dissector::new();

@@ -134,6 +134,8 @@ pub struct Processed<'f> {
 /// The pipeline.
 pub struct Engine {
     dissector: Dissector,
+    /// The evicted-state counter of the stateless detectors' check on the dissector.
+    check_evicted: std::sync::Arc<std::sync::atomic::AtomicU64>,
     tracker: Tracker,
     alerts: AlertTracker,
     detectors: Detectors,
@@ -270,6 +272,7 @@ impl Engine {
         let mut check =
             osprey_detect::StatelessCheck::new(&opts.options).map_err(|e| e.to_string())?;
         let mut dissector = Dissector::new();
+        let check_evicted = check.evicted();
         dissector.set_check(Box::new(move |p| check.clean(p)));
         let limits =
             osprey_tracker::Limits::from_options(&opts.options).map_err(|e| e.to_string())?;
@@ -328,6 +331,7 @@ impl Engine {
         }
         Ok(Engine {
             dissector,
+            check_evicted,
             tracker: Tracker::with_limits(limits),
             alerts,
             detectors,
@@ -386,8 +390,12 @@ impl Engine {
             evicted_idle: s.evicted_idle,
             limit: l.max_devices as u64,
             idle_timeout: l.idle_timeout.max(0) as u64,
-            // The repeat filter serves the detectors (and the tracker): counted with them.
+            // The repeat filter and the stateless check's verdicts serve the detectors (the
+            // filter the tracker too): counted with them.
             detector_state_evicted: self.detectors.state_evicted()
+                + self
+                    .check_evicted
+                    .load(std::sync::atomic::Ordering::Relaxed)
                 + self.dissector.stats().repeats_dropped,
         }
     }

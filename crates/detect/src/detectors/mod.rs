@@ -19,6 +19,9 @@ use osprey_alerts::{AlertRef, AlertTracker, Severity};
 use osprey_config::{OptionDoc, Options};
 use osprey_tracker::Tracker;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::{Context, Detector, Findings};
 
 /// Kismet's default `alert=` lines (`conf/kismet_alerts.conf`, release 2025-09-R1), used for
@@ -273,8 +276,9 @@ pub struct Detectors {
     /// interested in it, in registration order. Built once, so a packet costs nothing for a
     /// detector that does not look at its class.
     lists: Lists,
-    /// Per (BSSID, subtype), the last clean beacon or probe response's packet number and
-    /// whether the stateless detectors found nothing in it: a repeat of it is skipped.
+    /// Used by [`StatelessCheck`]: per (BSSID, subtype), the last clean beacon or probe
+    /// response's packet number and whether the stateless detectors found nothing in it, so
+    /// that a repeat of it is not shown to them again.
     verdicts: crate::bounded::BoundedMap<(kismetdb::MacAddr, u8), (u64, bool)>,
     last_tick: i64,
 }
@@ -294,6 +298,8 @@ pub struct StatelessCheck {
     alerts: AlertTracker,
     tracker: osprey_tracker::Tracker,
     observed: osprey_tracker::Observed,
+    /// Verdicts dropped to stay within `detector_max_macs`, for the thread that reports them.
+    evicted: Arc<AtomicU64>,
 }
 
 impl StatelessCheck {
@@ -306,14 +312,27 @@ impl StatelessCheck {
             alerts,
             tracker: osprey_tracker::Tracker::new(),
             observed: osprey_tracker::Observed::default(),
+            evicted: Arc::default(),
         })
+    }
+
+    /// How many of the check's verdicts on last beacons were dropped to stay within
+    /// `detector_max_macs` (part of the detectors' evicted state), readable while the check
+    /// runs on another thread.
+    pub fn evicted(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.evicted)
     }
 
     /// True when `p` is clean, not a duplicate, and no stateless detector finds anything in
     /// it (for `Packet::stateless_clean`).
     pub fn clean(&mut self, p: &osprey_dissect::Packet<'_>) -> bool {
         let ctx = Context::new(p, &self.tracker, &self.observed);
-        self.detectors.stateless_clean(&ctx, &mut self.alerts)
+        let clean = self.detectors.stateless_clean(&ctx, &mut self.alerts);
+        let evicted = self.detectors.verdicts.evicted();
+        if self.evicted.load(Ordering::Relaxed) != evicted {
+            self.evicted.store(evicted, Ordering::Relaxed);
+        }
+        clean
     }
 }
 
@@ -332,8 +351,9 @@ const STATELESS: u16 = 0x8000;
 struct Lists {
     /// Clean packets.
     clean: Dispatch,
-    /// Clean repeats of a frame the stateless detectors found nothing in: the others only.
-    repeat: Dispatch,
+    /// Clean packets the stateless detectors' check found nothing in
+    /// ([`osprey_dissect::Packet::stateless_clean`]): the others only.
+    checked: Dispatch,
     /// Packets flagged with an error: the detectors that ask for them.
     damaged: Dispatch,
 }
@@ -341,7 +361,7 @@ struct Lists {
 /// The dispatch lists of [`Detectors`]: (clean, damaged).
 fn dispatch(all: &[Box<dyn Detector>]) -> Lists {
     let mut clean = vec![Vec::new(); CLASSES];
-    let mut repeat = vec![Vec::new(); CLASSES];
+    let mut checked = vec![Vec::new(); CLASSES];
     let mut damaged = vec![Vec::new(); CLASSES];
     for (n, d) in all.iter().enumerate() {
         let Ok(n) = u16::try_from(n) else { break };
@@ -356,7 +376,7 @@ fn dispatch(all: &[Box<dyn Detector>]) -> Lists {
             if interest & (1 << c) != 0 {
                 clean[c].push(entry);
                 if !stateless {
-                    repeat[c].push(entry);
+                    checked[c].push(entry);
                 }
                 if errors {
                     damaged[c].push(entry);
@@ -368,7 +388,7 @@ fn dispatch(all: &[Box<dyn Detector>]) -> Lists {
         |v: Vec<Vec<u16>>| -> Dispatch { v.into_iter().map(Vec::into_boxed_slice).collect() };
     Lists {
         clean: boxed(clean),
-        repeat: boxed(repeat),
+        checked: boxed(checked),
         damaged: boxed(damaged),
     }
 }
@@ -437,46 +457,24 @@ impl Detectors {
     /// classify them), and packets with errors only by detectors that ask for them. Every
     /// emitted alert without evidence gets the packet's number.
     ///
-    /// A beacon or probe response that repeats the last one of its BSSID
-    /// ([`osprey_dissect::Packet::repeat_of`]) is not shown to the stateless detectors when
-    /// they found nothing in that one: the answer would be the same.
+    /// A packet the stateless detectors already found nothing in where it was dissected
+    /// ([`StatelessCheck`], [`osprey_dissect::Packet::stateless_clean`]) is not shown to them
+    /// again.
     pub fn inspect(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> Findings {
         let mut f = Findings::default();
         if !ctx.packet.duplicate {
-            // Checked where it was dissected ([`StatelessCheck`]): nothing for the stateless
-            // detectors, and no verdict to keep.
-            let checked = ctx.packet.stateless_clean && ctx.packet.error.is_none();
-            let mut verdict = osprey_dissect::repeat::key(ctx.packet)
-                .filter(|_| !checked)
-                .map(|k| self.verdicts.get_or_insert_with(k, || (0, false)).0);
-            let skip_stateless = checked
-                || match (&verdict, ctx.packet.repeat_of) {
-                    (Some(&mut (packet, clean)), Some(of)) => clean && packet == of,
-                    _ => false,
-                };
             let lists = if ctx.packet.error.is_some() {
                 &self.lists.damaged
-            } else if skip_stateless {
-                &self.lists.repeat
+            } else if ctx.packet.stateless_clean {
+                &self.lists.checked
             } else {
                 &self.lists.clean
             };
-            let mut stateless_found = false;
             let class = crate::Interest::class_of(ctx.packet).trailing_zeros() as usize;
             for &entry in lists.get(class).map_or(&[][..], |l| &l[..]) {
-                let Some(d) = self.all.get_mut(usize::from(entry & !STATELESS)) else {
-                    continue;
-                };
-                if entry & STATELESS != 0 {
-                    let before = (f.alerts.len(), f.tagged.len());
-                    d.inspect(ctx, alerts, &mut f);
-                    stateless_found |= before != (f.alerts.len(), f.tagged.len());
-                } else {
+                if let Some(d) = self.all.get_mut(usize::from(entry & !STATELESS)) {
                     d.inspect(ctx, alerts, &mut f);
                 }
-            }
-            if let Some(v) = verdict.as_mut() {
-                **v = (ctx.packet.packet_no, skip_stateless || !stateless_found);
             }
             for a in &mut f.alerts {
                 if a.evidence.is_empty() {
@@ -490,8 +488,10 @@ impl Detectors {
     }
 
     /// Whether the stateless detectors ([`Detector::stateless`]) find nothing in a clean,
-    /// non-duplicate packet (false for any other): what [`StatelessCheck`] answers. Keeps
-    /// its own verdicts, so a repeat of a frame they found nothing in is not shown to them.
+    /// non-duplicate packet (false for any other): what [`StatelessCheck`] answers. A
+    /// beacon or probe response that repeats the last one of its BSSID
+    /// ([`osprey_dissect::Packet::repeat_of`]) is not shown to them when they found nothing
+    /// in that one: the answer would be the same.
     fn stateless_clean(&mut self, ctx: &Context<'_, '_>, alerts: &mut AlertTracker) -> bool {
         let p = ctx.packet;
         if p.duplicate || p.error.is_some() {
@@ -535,14 +535,14 @@ impl Detectors {
             }
         };
         let all: Box<[u16]> = (0..self.all.len()).map(entry).collect();
-        let repeat: Box<[u16]> = all.iter().copied().filter(|e| e & STATELESS == 0).collect();
+        let checked: Box<[u16]> = all.iter().copied().filter(|e| e & STATELESS == 0).collect();
         let errors: Box<[u16]> = (0..self.all.len())
             .filter(|&n| self.all[n].sees_errors())
             .map(entry)
             .collect();
         self.lists = Lists {
             clean: vec![all; CLASSES],
-            repeat: vec![repeat; CLASSES],
+            checked: vec![checked; CLASSES],
             damaged: vec![errors; CLASSES],
         };
         self
@@ -662,7 +662,11 @@ pub(crate) mod testing {
         let options = osprey_config::Options::parse("test", config).expect("test config");
         let mut alerts = osprey_alerts::AlertTracker::new(50);
         let mut det = super::Detectors::new(&mut alerts, &options).expect("test config");
+        // As the engine runs them: the stateless detectors checked on the dissector.
         let mut dis = osprey_dissect::Dissector::new();
+        let mut check = super::StatelessCheck::new(&options).expect("test config");
+        let check_evicted = check.evicted();
+        dis.set_check(Box::new(move |p| check.clean(p)));
         let limits = osprey_tracker::Limits::from_options(&options).expect("test config");
         let mut tr = osprey_tracker::Tracker::with_limits(limits);
         let mut out = Vec::new();
@@ -674,7 +678,8 @@ pub(crate) mod testing {
             let f = det.inspect(&crate::Context::new(&p, &tr, &observed), &mut alerts);
             out.extend(f.alerts);
         }
-        (out, det.state_evicted())
+        let evicted = check_evicted.load(std::sync::atomic::Ordering::Relaxed);
+        (out, det.state_evicted() + evicted)
     }
 }
 
